@@ -1,0 +1,201 @@
+// Package providers holds the care homes the council buys beds from: the
+// homes themselves, the block and spot contracts it buys under, and the beds,
+// some of which are kept back for emergencies.
+package providers
+
+import (
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/contact"
+)
+
+// The vocabularies shared with matching: a cared-for person's needs are
+// matched to bed types and specialisms, their requirements to bed features.
+var (
+	// BedTypes are the kinds of bed a home registers to provide.
+	BedTypes = []string{"residential", "residential_dementia", "nursing", "nursing_dementia"}
+	// Specialisms are the needs a home is equipped and trained to meet.
+	Specialisms = []string{
+		"dementia", "learning_disability", "physical_disability", "mental_health",
+		"autism", "epilepsy", "acquired_brain_injury", "sensory_impairment", "end_of_life",
+	}
+	// AgeGroups are who a home may take: children's units are registered separately.
+	AgeGroups = []string{"children", "adults"}
+	// Features are what a bed or its room has.
+	Features = []string{
+		"hoist", "wheelchair_access", "ground_floor", "en_suite", "level_access_shower",
+		"profiling_bed", "pressure_relief_mattress", "hearing_loop",
+	}
+)
+
+// Provider is a care home the council buys beds from.
+type Provider struct {
+	bun.BaseModel `bun:"table:providers"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	Name        string    `bun:"name"`
+	Address     string    `bun:"address"`
+	Postcode    string    `bun:"postcode"`
+	Latitude    float64   `bun:"latitude"`
+	Longitude   float64   `bun:"longitude"`
+	Phone       string    `bun:"phone"` // E.164
+	BedTypes    []string  `bun:"bed_types"`
+	Specialisms []string  `bun:"specialisms"`
+	AgeGroups   []string  `bun:"age_groups"`
+	Active      bool      `bun:"active"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
+}
+
+// ProviderInput is what staff enter to add a care home.
+type ProviderInput struct {
+	Name        string
+	Address     string
+	Postcode    string
+	Latitude    *float64
+	Longitude   *float64
+	Phone       string
+	BedTypes    []string
+	Specialisms []string
+	AgeGroups   []string // default: adults
+	Active      *bool    // default: true
+}
+
+// ProviderPatch changes some of a care home's details; nil fields stay as they are.
+type ProviderPatch struct {
+	Name        *string
+	Address     *string
+	Postcode    *string
+	Latitude    *float64
+	Longitude   *float64
+	Phone       *string
+	BedTypes    *[]string
+	Specialisms *[]string
+	AgeGroups   *[]string
+	Active      *bool
+}
+
+// Errors about care homes.
+var (
+	ErrProviderNotFound = apperr.New(apperr.NotFound, "There is no care home with that id.")
+)
+
+// newProvider builds a Provider from input, naming every bad field.
+func newProvider(in ProviderInput) (Provider, error) {
+	var f apperr.Fields
+	if in.Latitude == nil {
+		f.Add("latitude", "Enter the latitude (between -90 and 90).")
+	}
+	if in.Longitude == nil {
+		f.Add("longitude", "Enter the longitude (between -180 and 180).")
+	}
+	if in.AgeGroups == nil {
+		in.AgeGroups = []string{"adults"}
+	}
+	p := Provider{
+		Name: in.Name, Address: in.Address, Postcode: in.Postcode, Phone: in.Phone,
+		BedTypes: in.BedTypes, Specialisms: in.Specialisms, AgeGroups: in.AgeGroups,
+		Active: in.Active == nil || *in.Active,
+	}
+	if in.Latitude != nil {
+		p.Latitude = *in.Latitude
+	}
+	if in.Longitude != nil {
+		p.Longitude = *in.Longitude
+	}
+	p.tidy(&f)
+	return p, f.Err()
+}
+
+// apply changes p by patch and checks the result as a whole.
+func (p *Provider) apply(patch ProviderPatch) error {
+	set(&p.Name, patch.Name)
+	set(&p.Address, patch.Address)
+	set(&p.Postcode, patch.Postcode)
+	set(&p.Latitude, patch.Latitude)
+	set(&p.Longitude, patch.Longitude)
+	set(&p.Phone, patch.Phone)
+	set(&p.BedTypes, patch.BedTypes)
+	set(&p.Specialisms, patch.Specialisms)
+	set(&p.AgeGroups, patch.AgeGroups)
+	set(&p.Active, patch.Active)
+	var f apperr.Fields
+	p.tidy(&f)
+	return f.Err()
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// tidy normalises what people typed and adds an error for every rule broken.
+func (p *Provider) tidy(f *apperr.Fields) {
+	p.Name = strings.TrimSpace(p.Name)
+	p.Address = strings.TrimSpace(p.Address)
+	requiredText(f, "name", p.Name, "Enter the care home's name.", 200)
+	requiredText(f, "address", p.Address, "Enter the care home's address.", 500)
+
+	if pc, err := contact.ParsePostcode(p.Postcode); err != nil {
+		f.Add("postcode", "%s", err.Error())
+	} else {
+		p.Postcode = pc
+	}
+	if !f.Has("latitude") && (math.IsNaN(p.Latitude) || p.Latitude < -90 || p.Latitude > 90) {
+		f.Add("latitude", "The latitude must be between -90 and 90.")
+	}
+	if !f.Has("longitude") && (math.IsNaN(p.Longitude) || p.Longitude < -180 || p.Longitude > 180) {
+		f.Add("longitude", "The longitude must be between -180 and 180.")
+	}
+	if phone, err := contact.ParsePhone(p.Phone); err != nil {
+		f.Add("phone", "%s", err.Error())
+	} else {
+		p.Phone = phone
+	}
+
+	p.BedTypes = nonNil(p.BedTypes)
+	p.Specialisms = nonNil(p.Specialisms)
+	p.AgeGroups = nonNil(p.AgeGroups)
+	if len(p.BedTypes) == 0 {
+		f.Add("bed_types", "Choose at least one bed type: %s.", strings.Join(BedTypes, ", "))
+	}
+	f.AllOneOf("bed_types", p.BedTypes, BedTypes)
+	f.AllOneOf("specialisms", p.Specialisms, Specialisms)
+	if len(p.AgeGroups) == 0 {
+		f.Add("age_groups", "Choose at least one age group: %s.", strings.Join(AgeGroups, ", "))
+	}
+	f.AllOneOf("age_groups", p.AgeGroups, AgeGroups)
+}
+
+func requiredText(f *apperr.Fields, field, value, missing string, maxRunes int) {
+	switch {
+	case value == "":
+		f.Add(field, "%s", missing)
+	case utf8.RuneCountInString(value) > maxRunes:
+		f.Add(field, "This must be %d characters or fewer.", maxRunes)
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Offers reports whether the home offers bed type t.
+func (p Provider) Offers(bedType string) bool {
+	for _, t := range p.BedTypes {
+		if t == bedType {
+			return true
+		}
+	}
+	return false
+}

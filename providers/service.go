@@ -1,0 +1,229 @@
+package providers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/paging"
+)
+
+// Service manages care homes, their contracts and beds.
+type Service struct {
+	db  *bun.DB
+	now calendar.Clock
+}
+
+// NewService returns the providers service.
+func NewService(db *bun.DB, now calendar.Clock) *Service {
+	if now == nil {
+		now = calendar.SystemClock
+	}
+	return &Service{db: db, now: now}
+}
+
+// ProviderFilter narrows a list of care homes.
+type ProviderFilter struct {
+	Query  string // part of the name, any case
+	Active *bool
+	Page   paging.Request
+}
+
+// CreateProvider adds a care home. It returns an Invalid error naming every
+// bad field.
+func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provider, error) {
+	p, err := newProvider(in)
+	if err != nil {
+		return Provider{}, err
+	}
+	p.CreatedAt = s.now().UTC()
+	p.UpdatedAt = p.CreatedAt
+	if err := insertProvider(ctx, s.db, &p); err != nil {
+		return Provider{}, err
+	}
+	return p, nil
+}
+
+// Provider returns one care home, or ErrProviderNotFound.
+func (s *Service) Provider(ctx context.Context, id int64) (Provider, error) {
+	return providerByID(ctx, s.db, id)
+}
+
+// Providers lists care homes in id order, a page at a time.
+func (s *Service) Providers(ctx context.Context, f ProviderFilter) (paging.Page[Provider], error) {
+	f.Page = f.Page.Clamp()
+	f.Query = strings.TrimSpace(f.Query)
+	items, err := listProviders(ctx, s.db, f)
+	if err != nil {
+		return paging.Page[Provider]{}, err
+	}
+	return paging.Cut(items, f.Page.Limit, func(p Provider) int64 { return p.ID }), nil
+}
+
+// UpdateProvider changes a care home. It returns ErrProviderNotFound, or an
+// Invalid error naming every bad field (including a bed type that beds still
+// use); nothing is changed when anything is wrong.
+func (s *Service) UpdateProvider(ctx context.Context, id int64, patch ProviderPatch) (Provider, error) {
+	var p Provider
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if p, err = providerByID(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := p.apply(patch); err != nil {
+			return err
+		}
+		if patch.BedTypes != nil {
+			if err := checkBedTypesInUse(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		p.UpdatedAt = s.now().UTC()
+		return updateProvider(ctx, tx, &p)
+	})
+	return p, err
+}
+
+// checkBedTypesInUse refuses to drop a bed type from a home while one of its
+// active beds is of that type: the bed would then be offered as something the
+// home no longer provides.
+func checkBedTypesInUse(ctx context.Context, db bun.IDB, p Provider) error {
+	beds, err := bedsOfProvider(ctx, db, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, b := range beds {
+		if b.Active && !p.Offers(b.BedType) {
+			return apperr.Invalidf("bed_types", "%s is a %s bed; change its type or make it inactive before removing %s.", b.Label, b.BedType, b.BedType)
+		}
+	}
+	return nil
+}
+
+// CreateContract records a contract with a care home. It returns
+// ErrProviderNotFound, ErrReferenceTaken, or an Invalid error.
+func (s *Service) CreateContract(ctx context.Context, providerID int64, in ContractInput) (Contract, error) {
+	c, err := newContract(providerID, in)
+	if err != nil {
+		return Contract{}, err
+	}
+	c.CreatedAt = s.now().UTC()
+	c.UpdatedAt = c.CreatedAt
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := providerByID(ctx, tx, providerID); err != nil {
+			return err
+		}
+		return insertContract(ctx, tx, &c)
+	})
+	return c, err
+}
+
+// Contract returns one contract, or ErrContractNotFound.
+func (s *Service) Contract(ctx context.Context, id int64) (Contract, error) {
+	return contractByID(ctx, s.db, id)
+}
+
+// Contracts lists a care home's contracts in id order. It returns
+// ErrProviderNotFound for an unknown home.
+func (s *Service) Contracts(ctx context.Context, providerID int64, page paging.Request) (paging.Page[Contract], error) {
+	if _, err := providerByID(ctx, s.db, providerID); err != nil {
+		return paging.Page[Contract]{}, err
+	}
+	page = page.Clamp()
+	items, err := listContracts(ctx, s.db, providerID, page)
+	if err != nil {
+		return paging.Page[Contract]{}, err
+	}
+	return paging.Cut(items, page.Limit, func(c Contract) int64 { return c.ID }), nil
+}
+
+// CreateBed adds a bed to a care home under one of its contracts. It returns
+// ErrProviderNotFound, ErrLabelTaken, or an Invalid error naming every bad
+// field (a contract with another home among them).
+func (s *Service) CreateBed(ctx context.Context, providerID int64, in BedInput) (Bed, error) {
+	b := newBed(providerID, in)
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		home, err := providerByID(ctx, tx, providerID)
+		if err != nil {
+			return err
+		}
+		contract, err := optionalContract(ctx, tx, b.ContractID)
+		if err != nil {
+			return err
+		}
+		if err := b.check(home, contract); err != nil {
+			return err
+		}
+		b.CreatedAt = s.now().UTC()
+		b.UpdatedAt = b.CreatedAt
+		return insertBed(ctx, tx, &b)
+	})
+	return b, err
+}
+
+// Bed returns one bed, or ErrBedNotFound.
+func (s *Service) Bed(ctx context.Context, id int64) (Bed, error) {
+	return bedByID(ctx, s.db, id)
+}
+
+// Beds lists a care home's beds in id order. It returns ErrProviderNotFound
+// for an unknown home.
+func (s *Service) Beds(ctx context.Context, providerID int64, page paging.Request) (paging.Page[Bed], error) {
+	if _, err := providerByID(ctx, s.db, providerID); err != nil {
+		return paging.Page[Bed]{}, err
+	}
+	page = page.Clamp()
+	items, err := listBeds(ctx, s.db, providerID, page)
+	if err != nil {
+		return paging.Page[Bed]{}, err
+	}
+	return paging.Cut(items, page.Limit, func(b Bed) int64 { return b.ID }), nil
+}
+
+// UpdateBed changes a bed. It returns ErrBedNotFound, ErrLabelTaken, or an
+// Invalid error; nothing is changed when anything is wrong.
+func (s *Service) UpdateBed(ctx context.Context, id int64, patch BedPatch) (Bed, error) {
+	var b Bed
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if b, err = bedByID(ctx, tx, id); err != nil {
+			return err
+		}
+		b.apply(patch)
+		home, err := providerByID(ctx, tx, b.ProviderID)
+		if err != nil {
+			return err
+		}
+		contract, err := optionalContract(ctx, tx, b.ContractID)
+		if err != nil {
+			return err
+		}
+		if err := b.check(home, contract); err != nil {
+			return err
+		}
+		b.UpdatedAt = s.now().UTC()
+		return updateBed(ctx, tx, &b)
+	})
+	return b, err
+}
+
+// optionalContract returns the contract with id, or nil when there is none
+// (the caller reports that as a bad field, not a missing page).
+func optionalContract(ctx context.Context, db bun.IDB, id int64) (*Contract, error) {
+	if id == 0 {
+		return nil, nil
+	}
+	c, err := contractByID(ctx, db, id)
+	if errors.Is(err, ErrContractNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

@@ -1,0 +1,113 @@
+package providers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/migrations"
+	"github.com/respite-uk/respite/paging"
+)
+
+func insertProvider(ctx context.Context, db bun.IDB, p *Provider) error {
+	_, err := db.NewInsert().Model(p).Returning("id").Exec(ctx)
+	return apperr.Wrapf(err, "inserting care home")
+}
+
+func updateProvider(ctx context.Context, db bun.IDB, p *Provider) error {
+	_, err := db.NewUpdate().Model(p).ExcludeColumn("id", "created_at").WherePK().Exec(ctx)
+	return apperr.Wrapf(err, "updating care home %d", p.ID)
+}
+
+func providerByID(ctx context.Context, db bun.IDB, id int64) (Provider, error) {
+	var p Provider
+	err := db.NewSelect().Model(&p).Where("id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Provider{}, ErrProviderNotFound
+	}
+	return p, apperr.Wrapf(err, "reading care home %d", id)
+}
+
+func listProviders(ctx context.Context, db bun.IDB, f ProviderFilter) ([]Provider, error) {
+	var ps []Provider
+	q := db.NewSelect().Model(&ps).Where("id > ?", f.Page.After).OrderExpr("id").Limit(int64(f.Page.Limit) + 1)
+	if f.Query != "" {
+		q = q.Where("lower(name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.Query))+"%")
+	}
+	if f.Active != nil {
+		q = q.Where("active = ?", *f.Active)
+	}
+	err := q.Scan(ctx)
+	return ps, apperr.Wrapf(err, "listing care homes")
+}
+
+// escapeLike stops % and _ typed by a person from acting as wildcards.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func insertContract(ctx context.Context, db bun.IDB, c *Contract) error {
+	_, err := db.NewInsert().Model(c).Returning("id").Exec(ctx)
+	if migrations.ViolatedConstraint(err) == migrations.Unique {
+		return ErrReferenceTaken.Because(err)
+	}
+	return apperr.Wrapf(err, "inserting contract")
+}
+
+func contractByID(ctx context.Context, db bun.IDB, id int64) (Contract, error) {
+	var c Contract
+	err := db.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Contract{}, ErrContractNotFound
+	}
+	return c, apperr.Wrapf(err, "reading contract %d", id)
+}
+
+func listContracts(ctx context.Context, db bun.IDB, providerID int64, page paging.Request) ([]Contract, error) {
+	var cs []Contract
+	err := db.NewSelect().Model(&cs).
+		Where("provider_id = ?", providerID).Where("id > ?", page.After).
+		OrderExpr("id").Limit(int64(page.Limit) + 1).Scan(ctx)
+	return cs, apperr.Wrapf(err, "listing contracts of care home %d", providerID)
+}
+
+func insertBed(ctx context.Context, db bun.IDB, b *Bed) error {
+	_, err := db.NewInsert().Model(b).Returning("id").Exec(ctx)
+	if migrations.ViolatedConstraint(err) == migrations.Unique {
+		return ErrLabelTaken.Because(err)
+	}
+	return apperr.Wrapf(err, "inserting bed")
+}
+
+func updateBed(ctx context.Context, db bun.IDB, b *Bed) error {
+	_, err := db.NewUpdate().Model(b).ExcludeColumn("id", "provider_id", "created_at").WherePK().Exec(ctx)
+	if migrations.ViolatedConstraint(err) == migrations.Unique {
+		return ErrLabelTaken.Because(err)
+	}
+	return apperr.Wrapf(err, "updating bed %d", b.ID)
+}
+
+func bedByID(ctx context.Context, db bun.IDB, id int64) (Bed, error) {
+	var b Bed
+	err := db.NewSelect().Model(&b).Where("id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Bed{}, ErrBedNotFound
+	}
+	return b, apperr.Wrapf(err, "reading bed %d", id)
+}
+
+func listBeds(ctx context.Context, db bun.IDB, providerID int64, page paging.Request) ([]Bed, error) {
+	var bs []Bed
+	err := db.NewSelect().Model(&bs).
+		Where("provider_id = ?", providerID).Where("id > ?", page.After).
+		OrderExpr("id").Limit(int64(page.Limit) + 1).Scan(ctx)
+	return bs, apperr.Wrapf(err, "listing beds of care home %d", providerID)
+}
+
+func bedsOfProvider(ctx context.Context, db bun.IDB, providerID int64) ([]Bed, error) {
+	var bs []Bed
+	err := db.NewSelect().Model(&bs).Where("provider_id = ?", providerID).OrderExpr("id").Scan(ctx)
+	return bs, apperr.Wrapf(err, "reading beds of care home %d", providerID)
+}
