@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/paging"
+	"github.com/respite-uk/respite/providers"
+)
+
+// The demo data: a small, realistic picture of one council's respite
+// service, loaded by `respite demo` and `respite serve --demo`. Loading it
+// twice changes nothing, because each item is found by its natural key
+// (email, home name, contract reference, bed label) before it is created.
+// Phone numbers are from Ofcom's drama ranges, so no real person is ever
+// called or texted.
+
+type demoUser struct {
+	email, name, password string
+	role                  accounts.Role
+}
+
+var demoUsers = []demoUser{
+	{"admin@respite.example", "Alex Morgan (commissioning)", "demo-admin-password", accounts.RoleAdmin},
+	{"duty@respite.example", "Sam Patel (duty team)", "demo-duty-password", accounts.RoleDuty},
+	{"coordinator@respite.example", "Jo Williams (shared lives)", "demo-coordinator-password", accounts.RoleCoordinator},
+}
+
+type demoBed struct {
+	label     string
+	bedType   string
+	features  []string
+	emergency bool
+}
+
+type demoHome struct {
+	in        providers.ProviderInput
+	contract  string // block contract reference
+	ratePence int64
+	beds      []demoBed
+}
+
+func f64(v float64) *float64 { return &v }
+
+var demoHomes = []demoHome{
+	{
+		in: providers.ProviderInput{
+			Name: "Meadow View Care Home", Address: "14 Roundhay Road, Leeds", Postcode: "LS7 1AB",
+			Latitude: f64(53.8149), Longitude: f64(-1.5267), Phone: "0113 496 0001",
+			BedTypes: []string{"residential", "residential_dementia"}, Specialisms: []string{"dementia", "physical_disability"},
+		},
+		contract: "LCC-BLK-2026-014", ratePence: 14250,
+		beds: []demoBed{
+			{"Room 1", "residential", []string{"ground_floor", "en_suite", "wheelchair_access"}, true},
+			{"Room 2", "residential", []string{"ground_floor", "hoist"}, false},
+			{"Room 7", "residential_dementia", []string{"en_suite"}, false},
+		},
+	},
+	{
+		in: providers.ProviderInput{
+			Name: "Aire Valley Nursing Home", Address: "2 Canal Wharf, Kirkstall, Leeds", Postcode: "LS5 3BT",
+			Latitude: f64(53.8159), Longitude: f64(-1.6010), Phone: "0113 496 0002",
+			BedTypes: []string{"nursing", "nursing_dementia"}, Specialisms: []string{"dementia", "epilepsy", "acquired_brain_injury"},
+		},
+		contract: "LCC-BLK-2026-022", ratePence: 19800,
+		beds: []demoBed{
+			{"Willow 3", "nursing", []string{"hoist", "profiling_bed", "pressure_relief_mattress", "wheelchair_access"}, true},
+			{"Willow 4", "nursing", []string{"hoist", "profiling_bed"}, false},
+			{"Oak 1", "nursing_dementia", []string{"ground_floor", "level_access_shower"}, false},
+		},
+	},
+	{
+		in: providers.ProviderInput{
+			Name: "Hollybank Short Breaks", Address: "9 Hollybank Lane, Otley", Postcode: "LS21 1HU",
+			Latitude: f64(53.9053), Longitude: f64(-1.6937), Phone: "0113 496 0003",
+			BedTypes: []string{"residential"}, Specialisms: []string{"learning_disability", "autism", "epilepsy"},
+			AgeGroups: []string{"children", "adults"},
+		},
+		contract: "LCC-BLK-2026-031", ratePence: 16500,
+		beds: []demoBed{
+			{"Blue room", "residential", []string{"ground_floor", "en_suite", "hearing_loop"}, false},
+			{"Green room", "residential", []string{"wheelchair_access", "hoist", "level_access_shower"}, false},
+		},
+	},
+}
+
+// loadDemo creates whatever part of the demo data is missing and prints the
+// demo sign-ins.
+func loadDemo(ctx context.Context, a *app, out io.Writer) error {
+	created := 0
+	for _, u := range demoUsers {
+		_, err := a.accounts.CreateUser(ctx, accounts.NewUser{Email: u.email, Name: u.name, Role: u.role, Password: u.password})
+		switch {
+		case err == nil:
+			created++
+		case errors.Is(err, accounts.ErrEmailTaken):
+		default:
+			return fmt.Errorf("demo user %s: %w", u.email, err)
+		}
+	}
+
+	today := calendar.Today(calendar.SystemClock)
+	for _, h := range demoHomes {
+		home, made, err := demoProvider(ctx, a.providers, h.in)
+		if err != nil {
+			return fmt.Errorf("demo home %s: %w", h.in.Name, err)
+		}
+		if made {
+			created++
+		}
+		rate := h.ratePence
+		contract, err := a.providers.CreateContract(ctx, home.ID, providers.ContractInput{
+			Kind: providers.KindBlock, Reference: h.contract, NightlyRatePence: &rate,
+			// A contract running from the start of this month for two years,
+			// so the demo always has beds to book.
+			StartsOn: calendar.Date{Year: today.Year, Month: today.Month, Day: 1},
+			EndsOn:   calendar.Date{Year: today.Year + 2, Month: today.Month, Day: 1}.AddDays(-1),
+		})
+		switch {
+		case err == nil:
+			created++
+		case errors.Is(err, providers.ErrReferenceTaken):
+			if contract, err = demoContract(ctx, a.providers, home.ID, h.contract); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("demo contract %s: %w", h.contract, err)
+		}
+		for _, b := range h.beds {
+			_, err := a.providers.CreateBed(ctx, home.ID, providers.BedInput{
+				Label: b.label, ContractID: contract.ID, BedType: b.bedType, Features: b.features, EmergencyReserved: b.emergency,
+			})
+			switch {
+			case err == nil:
+				created++
+			case errors.Is(err, providers.ErrLabelTaken):
+			default:
+				return fmt.Errorf("demo bed %s at %s: %w", b.label, h.in.Name, err)
+			}
+		}
+	}
+
+	if created == 0 {
+		fmt.Fprintln(out, "Demo data is already loaded; nothing to add.")
+	} else {
+		fmt.Fprintf(out, "Demo data loaded (%d items added).\n", created)
+	}
+	fmt.Fprintln(out, "Demo sign-ins (POST /api/v1/auth/login with email and password):")
+	for _, u := range demoUsers {
+		fmt.Fprintf(out, "  %-12s %-30s password: %s\n", u.role, u.email, u.password)
+	}
+	return nil
+}
+
+// demoProvider finds the demo home by name, or creates it.
+func demoProvider(ctx context.Context, svc *providers.Service, in providers.ProviderInput) (providers.Provider, bool, error) {
+	page, err := svc.Providers(ctx, providers.ProviderFilter{Query: in.Name})
+	if err != nil {
+		return providers.Provider{}, false, err
+	}
+	for _, p := range page.Items {
+		if p.Name == in.Name {
+			return p, false, nil
+		}
+	}
+	p, err := svc.CreateProvider(ctx, in)
+	return p, err == nil, err
+}
+
+// demoContract finds one of a home's contracts by reference.
+func demoContract(ctx context.Context, svc *providers.Service, providerID int64, reference string) (providers.Contract, error) {
+	page, err := svc.Contracts(ctx, providerID, paging.Request{Limit: paging.MaxLimit})
+	if err != nil {
+		return providers.Contract{}, err
+	}
+	for _, c := range page.Items {
+		if c.Reference == reference {
+			return c, nil
+		}
+	}
+	return providers.Contract{}, fmt.Errorf("demo contract %s belongs to another home", reference)
+}
+
+func demo(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "demo", "demo")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	a, err := open(e)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.prepareSchema(ctx, false); err != nil {
+		return err
+	}
+	return loadDemo(ctx, a, e.stdout)
+}

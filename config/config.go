@@ -1,0 +1,243 @@
+// Package config reads Respite's configuration from the environment, once, into
+// one struct, and checks it before anything starts. A bad value stops the
+// service with one line naming the variable and what is wrong with it.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Addr        string // RESPITE_ADDR: listen address
+	DatabaseURL string // DATABASE_URL: postgres://… or a SQLite file
+	RedisURL    string // REDIS_URL: empty means in-process holds and job lock
+	PublicURL   string // RESPITE_PUBLIC_URL: the base URL people and Twilio use
+
+	SMSProvider               string // SMS_PROVIDER: "log" or "twilio"
+	TwilioAccountSID          string
+	TwilioAuthToken           string
+	TwilioFrom                string
+	TwilioMessagingServiceSID string
+
+	SessionTTL     time.Duration  // RESPITE_SESSION_TTL: how long a sign-in lasts
+	LogLevel       slog.Level     // RESPITE_LOG_LEVEL: debug, info, warn, error
+	TrustedProxies []netip.Prefix // RESPITE_TRUSTED_PROXIES: whose X-Forwarded-For to believe
+}
+
+// Defaults, as documented in the README.
+const (
+	DefaultAddr        = ":8080"
+	DefaultDatabaseURL = "file:respite.db"
+	DefaultPublicURL   = "http://localhost:8080"
+	DefaultSMSProvider = "log"
+	DefaultSessionTTL  = 12 * time.Hour
+)
+
+// Error is a bad configuration value.
+type Error struct {
+	Variable string
+	Problem  string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("configuration: %s %s", e.Variable, e.Problem) }
+
+// Load reads the configuration with getenv (os.Getenv in production) and
+// returns the first problem found as an *Error.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Addr:                      get("RESPITE_ADDR", DefaultAddr),
+		DatabaseURL:               get("DATABASE_URL", DefaultDatabaseURL),
+		RedisURL:                  get("REDIS_URL", ""),
+		PublicURL:                 strings.TrimRight(get("RESPITE_PUBLIC_URL", DefaultPublicURL), "/"),
+		SMSProvider:               get("SMS_PROVIDER", DefaultSMSProvider),
+		TwilioAccountSID:          get("TWILIO_ACCOUNT_SID", ""),
+		TwilioAuthToken:           get("TWILIO_AUTH_TOKEN", ""),
+		TwilioFrom:                get("TWILIO_FROM", ""),
+		TwilioMessagingServiceSID: get("TWILIO_MESSAGING_SERVICE_SID", ""),
+	}
+	checks := []func() error{
+		func() error { return checkAddr(c.Addr) },
+		func() error { return checkDatabaseURL(c.DatabaseURL) },
+		func() error { return checkRedisURL(c.RedisURL) },
+		func() error { return checkPublicURL(c.PublicURL) },
+		c.checkSMS,
+		func() (err error) {
+			c.SessionTTL, err = parseDuration("RESPITE_SESSION_TTL", get("RESPITE_SESSION_TTL", DefaultSessionTTL.String()), 5*time.Minute, 30*24*time.Hour)
+			return err
+		},
+		func() error {
+			if err := c.LogLevel.UnmarshalText([]byte(get("RESPITE_LOG_LEVEL", "info"))); err != nil {
+				return &Error{"RESPITE_LOG_LEVEL", "must be one of debug, info, warn, error"}
+			}
+			return nil
+		},
+		func() (err error) {
+			c.TrustedProxies, err = parseProxies(get("RESPITE_TRUSTED_PROXIES", ""))
+			return err
+		},
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return Config{}, err
+		}
+	}
+	return c, nil
+}
+
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return &Error{"RESPITE_ADDR", fmt.Sprintf("%q must be host:port or :port, like :8080", addr)}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return &Error{"RESPITE_ADDR", fmt.Sprintf("%q has no valid port (0 to 65535)", addr)}
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
+		return &Error{"RESPITE_ADDR", fmt.Sprintf("%q has no valid host", addr)}
+	}
+	return nil
+}
+
+func checkDatabaseURL(dsn string) error {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil || u.Host == "" {
+			return &Error{"DATABASE_URL", "must be a URL like postgres://user:password@host:5432/respite"}
+		}
+		return nil
+	}
+	if strings.Contains(dsn, "://") {
+		return &Error{"DATABASE_URL", "must start postgres:// for PostgreSQL, or name a SQLite file like file:respite.db"}
+	}
+	return nil
+}
+
+func checkRedisURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return &Error{"REDIS_URL", "must be a URL like redis://host:6379/0 (or rediss:// for TLS), or unset"}
+	}
+	return nil
+}
+
+func checkPublicURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return &Error{"RESPITE_PUBLIC_URL", fmt.Sprintf("%q must be an http or https URL like https://respite.example.org", raw)}
+	}
+	return nil
+}
+
+func (c *Config) checkSMS() error {
+	switch c.SMSProvider {
+	case "log":
+		return nil
+	case "twilio":
+		if c.TwilioAccountSID == "" {
+			return &Error{"TWILIO_ACCOUNT_SID", "must be set when SMS_PROVIDER=twilio"}
+		}
+		if c.TwilioAuthToken == "" {
+			return &Error{"TWILIO_AUTH_TOKEN", "must be set when SMS_PROVIDER=twilio"}
+		}
+		if c.TwilioFrom == "" && c.TwilioMessagingServiceSID == "" {
+			return &Error{"TWILIO_FROM", "or TWILIO_MESSAGING_SERVICE_SID must be set when SMS_PROVIDER=twilio"}
+		}
+		return nil
+	default:
+		return &Error{"SMS_PROVIDER", fmt.Sprintf("%q must be log or twilio", c.SMSProvider)}
+	}
+}
+
+func parseDuration(name, raw string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < lo || d > hi {
+		return 0, &Error{name, fmt.Sprintf("%q must be a duration between %s and %s, like 12h", raw, lo, hi)}
+	}
+	return d, nil
+}
+
+func parseProxies(raw string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			if a, err := netip.ParseAddr(part); err == nil {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+				continue
+			}
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, &Error{"RESPITE_TRUSTED_PROXIES", fmt.Sprintf("%q must be a comma-separated list of IP addresses or CIDR ranges", part)}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// UsesPostgres reports whether the database is PostgreSQL.
+func (c Config) UsesPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// LogValue writes the configuration for the start-up log line, with
+// passwords and tokens masked.
+func (c Config) LogValue() slog.Value {
+	proxies := make([]string, len(c.TrustedProxies))
+	for i, p := range c.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("database_url", maskURL(c.DatabaseURL)),
+		slog.String("redis_url", maskURL(c.RedisURL)),
+		slog.String("public_url", c.PublicURL),
+		slog.String("sms_provider", c.SMSProvider),
+		slog.String("twilio_account_sid", c.TwilioAccountSID),
+		slog.String("twilio_auth_token", mask(c.TwilioAuthToken)),
+		slog.String("twilio_from", c.TwilioFrom),
+		slog.String("twilio_messaging_service_sid", c.TwilioMessagingServiceSID),
+		slog.Duration("session_ttl", c.SessionTTL),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.String("trusted_proxies", strings.Join(proxies, ",")),
+	)
+}
+
+func mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "********"
+}
+
+// maskURL hides the password in a URL; SQLite file names pass unchanged.
+func maskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "********")
+	}
+	return u.String()
+}

@@ -1,0 +1,195 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/apperr"
+)
+
+// Errors the HTTP layer raises itself.
+var (
+	errWrongRole      = apperr.New(apperr.Forbidden, "Your role does not allow this.")
+	errTooManySignIns = apperr.New(apperr.RateLimited, "Too many failed sign-in attempts. Wait a few minutes, then try again.")
+)
+
+// Default sign-in limits: failed attempts allowed within the window.
+const (
+	defaultSignInPerAddress = 20
+	defaultSignInPerAccount = 5
+	defaultSignInWindow     = 15 * time.Minute
+)
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type userJSON struct {
+	ID    int64  `json:"id"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      userJSON  `json:"user"`
+}
+
+type meResponse struct {
+	Kind string `json:"kind"`
+	ID   int64  `json:"id"`
+	Name string `json:"name,omitempty"`
+	Role string `json:"role,omitempty"`
+}
+
+// login checks an email and password and answers with a bearer token.
+func (s *Server) login(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var f apperr.Fields
+	if strings.TrimSpace(req.Email) == "" {
+		f.Add("email", "Enter your email address.")
+	}
+	if req.Password == "" {
+		f.Add("password", "Enter your password.")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	in, err := s.accounts.SignIn(c.UserContext(), req.Email, req.Password)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(loginResponse{
+		Token:     in.Token,
+		ExpiresAt: in.ExpiresAt,
+		User:      userJSON{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name, Role: string(in.User.Role)},
+	})
+}
+
+// logout ends the session whose token signed the request.
+func (s *Server) logout(c *fiber.Ctx) error {
+	if err := s.accounts.SignOut(c.UserContext(), bearerToken(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// showMe says who the token belongs to.
+func (s *Server) showMe(c *fiber.Ctx) error {
+	p := principal(c)
+	return c.JSON(meResponse{Kind: string(p.Kind), ID: p.ID, Name: p.Name, Role: string(p.Role)})
+}
+
+// signedIn requires a valid bearer token and puts its principal in the request.
+func (s *Server) signedIn() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := s.accounts.Authenticate(c.UserContext(), bearerToken(c))
+		if err != nil {
+			return err
+		}
+		c.Locals(principalKey, p)
+		return c.Next()
+	}
+}
+
+// staffOnly requires a signed-in member of staff with one of roles (any role
+// when none are given): 401 without a valid sign-in, 403 for another role.
+func (s *Server) staffOnly(roles ...accounts.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := s.accounts.Authenticate(c.UserContext(), bearerToken(c))
+		if err != nil {
+			return err
+		}
+		if !p.IsStaff(roles...) {
+			return errWrongRole
+		}
+		c.Locals(principalKey, p)
+		return c.Next()
+	}
+}
+
+const principalKey = "principal"
+
+func principal(c *fiber.Ctx) accounts.Principal {
+	p, _ := c.Locals(principalKey).(accounts.Principal)
+	return p
+}
+
+// bearerToken reads "Authorization: Bearer <token>".
+func bearerToken(c *fiber.Ctx) string {
+	h := c.Get(fiber.HeaderAuthorization)
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// signInLimits returns the two sign-in limiters. Only failed attempts count,
+// so a member of staff who signs in correctly is never held up, while
+// guessing passwords — from one address, or at one account from many —
+// soon meets a 429 with Retry-After.
+func (s *Server) signInLimits() (perAddress, perAccount fiber.Handler) {
+	window := s.deps.SignInWindow
+	if window <= 0 {
+		window = defaultSignInWindow
+	}
+	limit := func(max, def int) int {
+		if max <= 0 {
+			return def
+		}
+		return max
+	}
+	reached := func(c *fiber.Ctx) error { return errTooManySignIns }
+	perAddress = limiter.New(limiter.Config{
+		Max:                    limit(s.deps.SignInPerAddress, defaultSignInPerAddress),
+		Expiration:             window,
+		KeyGenerator:           func(c *fiber.Ctx) string { return "signin:addr:" + c.IP() },
+		LimitReached:           reached,
+		SkipSuccessfulRequests: true,
+		Storage:                s.deps.LimiterStorage,
+	})
+	perAccount = limiter.New(limiter.Config{
+		Max:                    limit(s.deps.SignInPerAccount, defaultSignInPerAccount),
+		Expiration:             window,
+		KeyGenerator:           accountKey,
+		LimitReached:           reached,
+		SkipSuccessfulRequests: true,
+		Storage:                s.deps.LimiterStorage,
+	})
+	return perAddress, perAccount
+}
+
+// accountKey keys the per-account limit by the email being tried.
+func accountKey(c *fiber.Ctx) string {
+	var req struct {
+		Email string `json:"email"`
+	}
+	_ = json.Unmarshal(c.Body(), &req)
+	return "signin:acct:" + accounts.NormalizeEmail(req.Email)
+}
+
+// renderErrorsHere answers errors from the handlers after it at once, so the
+// middleware before it (the limiters) sees the real status. Without it a
+// failed sign-in would still read as 200 to them, because the error handler
+// normally runs only after every middleware has returned.
+func renderErrorsHere(s *Server) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := c.Next(); err != nil {
+			return s.errorHandler(c, err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,260 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/invopop/jsonschema"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/providers"
+)
+
+// operation describes one API route for the OpenAPI document. The schemas
+// are reflected from the very structs the handlers decode and encode, and a
+// test checks that every registered route has an operation and every
+// operation a route, so the document cannot drift from the code.
+type operation struct {
+	method, path string
+	summary      string
+	who          string // who may call it
+	request      any    // body type, or nil
+	status       int    // success status
+	response     any    // body type, or nil for no body
+	query        []queryParam
+	errors       []int // problem statuses this route can answer with, besides 401/403/500
+}
+
+type queryParam struct{ name, description, typ string }
+
+var pageParams = []queryParam{
+	{"limit", "Items per page, 1 to 200 (default 50).", "integer"},
+	{"cursor", "The next_cursor of the previous page.", "string"},
+}
+
+var operations = []operation{
+	{method: "GET", path: "/api/v1/openapi.json", summary: "This document.", who: "anyone", status: 200, response: map[string]any{}},
+	{method: "POST", path: "/api/v1/auth/login", summary: "Sign in as staff with an email address and password. Failed attempts are limited per client address and per account (429 with Retry-After).", who: "anyone", request: loginRequest{}, status: 200, response: loginResponse{}, errors: []int{400, 415, 422, 429}},
+	{method: "POST", path: "/api/v1/auth/logout", summary: "Sign out: the token stops working at once.", who: "anyone signed in", status: 204},
+	{method: "GET", path: "/api/v1/auth/me", summary: "Who the token belongs to.", who: "anyone signed in", status: 200, response: meResponse{}},
+	{method: "POST", path: "/api/v1/providers", summary: "Add a care home.", who: "admin", request: providerRequest{}, status: 201, response: providerJSON{}, errors: []int{400, 415, 422}},
+	{method: "GET", path: "/api/v1/providers", summary: "List care homes in id order.", who: "staff", status: 200, response: providerList{}, errors: []int{422},
+		query: append([]queryParam{{"q", "Part of the name, any case.", "string"}, {"active", "true or false.", "boolean"}}, pageParams...)},
+	{method: "GET", path: "/api/v1/providers/{id}", summary: "One care home.", who: "staff", status: 200, response: providerJSON{}, errors: []int{404}},
+	{method: "PATCH", path: "/api/v1/providers/{id}", summary: "Change a care home; fields left out stay as they are.", who: "admin", request: providerPatchRequest{}, status: 200, response: providerJSON{}, errors: []int{400, 404, 415, 422}},
+	{method: "POST", path: "/api/v1/providers/{id}/contracts", summary: "Record a block or spot contract with the home (dates inclusive).", who: "admin", request: contractRequest{}, status: 201, response: contractJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "GET", path: "/api/v1/providers/{id}/contracts", summary: "The home's contracts in id order.", who: "staff", status: 200, response: contractList{}, errors: []int{404, 422}, query: pageParams},
+	{method: "POST", path: "/api/v1/providers/{id}/beds", summary: "Add a bed under one of the home's contracts.", who: "admin", request: bedRequest{}, status: 201, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "GET", path: "/api/v1/providers/{id}/beds", summary: "The home's beds in id order.", who: "staff", status: 200, response: bedList{}, errors: []int{404, 422}, query: pageParams},
+	{method: "GET", path: "/api/v1/beds/{id}", summary: "One bed.", who: "staff", status: 200, response: bedJSON{}, errors: []int{404}},
+	{method: "PATCH", path: "/api/v1/beds/{id}", summary: "Change a bed; fields left out stay as they are.", who: "admin", request: bedPatchRequest{}, status: 200, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
+}
+
+var (
+	openAPIOnce sync.Once
+	openAPIBody []byte
+)
+
+// showOpenAPI serves the OpenAPI 3.1 document of every /api/v1 route.
+func (s *Server) showOpenAPI(c *fiber.Ctx) error {
+	openAPIOnce.Do(func() {
+		b, err := json.MarshalIndent(buildOpenAPI(), "", "  ")
+		if err != nil {
+			panic(err) // built from static Go values: cannot fail
+		}
+		// The reflector points at JSON Schema's $defs; in an OpenAPI
+		// document the definitions live under components/schemas.
+		openAPIBody = bytes.ReplaceAll(b, []byte(`"#/$defs/`), []byte(`"#/components/schemas/`))
+	})
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	return c.Send(openAPIBody)
+}
+
+// buildOpenAPI assembles the document.
+func buildOpenAPI() map[string]any {
+	r := &jsonschema.Reflector{
+		RequiredFromJSONSchemaTags: true, // a field is required only where a tag says so
+		Mapper: func(t reflect.Type) *jsonschema.Schema {
+			if t == reflect.TypeOf(calendar.Date{}) {
+				return &jsonschema.Schema{Type: "string", Format: "date"}
+			}
+			return nil
+		},
+		Namer: func(t reflect.Type) string { return schemaName(t.Name()) },
+	}
+	schemas := map[string]any{"Problem": problemSchema()}
+	ref := func(v any) map[string]any {
+		s := r.Reflect(v)
+		for name, def := range s.Definitions {
+			schemas[name] = def
+		}
+		name := schemaName(reflect.TypeOf(v).Name())
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+
+	paths := map[string]map[string]any{}
+	for _, op := range operations {
+		responses := map[string]any{}
+		success := map[string]any{"description": http.StatusText(op.status)}
+		if op.response != nil {
+			var schema any = map[string]any{"type": "object"}
+			if _, isMap := op.response.(map[string]any); !isMap {
+				schema = ref(op.response)
+			}
+			success["content"] = map[string]any{"application/json": map[string]any{"schema": schema}}
+		}
+		responses[strconv.Itoa(op.status)] = success
+		statuses := append([]int{500}, op.errors...)
+		if op.who != "anyone" {
+			statuses = append(statuses, 401)
+		}
+		if op.who != "anyone" && op.who != "anyone signed in" && op.who != "staff" {
+			statuses = append(statuses, 403)
+		}
+		for _, st := range statuses {
+			responses[strconv.Itoa(st)] = map[string]any{
+				"description": http.StatusText(st),
+				"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
+			}
+		}
+		o := map[string]any{
+			"summary":     op.summary,
+			"description": "Who may call it: " + op.who + ".",
+			"operationId": operationID(op),
+			"responses":   responses,
+		}
+		if op.who != "anyone" {
+			o["security"] = []any{map[string]any{"bearer": []any{}}}
+		} else {
+			o["security"] = []any{}
+		}
+		var params []any
+		if strings.Contains(op.path, "{id}") {
+			params = append(params, map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "integer", "minimum": 1}})
+		}
+		for _, q := range op.query {
+			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.description, "schema": map[string]any{"type": q.typ}})
+		}
+		if params != nil {
+			o["parameters"] = params
+		}
+		if op.request != nil {
+			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(op.request)}}}
+		}
+		if paths[op.path] == nil {
+			paths[op.path] = map[string]any{}
+		}
+		paths[op.path][strings.ToLower(op.method)] = o
+	}
+
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "Respite API",
+			"version": "1",
+			"description": "Short-break and respite booking for a council's carers service. " +
+				"Every error is an RFC 9457 problem (application/problem+json); a 422 lists every bad field in `errors`. " +
+				"Dates are civil dates in Europe/London (YYYY-MM-DD); instants are RFC 3339.",
+		},
+		"jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+		"paths":             paths,
+		"components": map[string]any{
+			"schemas":         schemas,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "The token from POST /api/v1/auth/login."}},
+		},
+	}
+}
+
+// schemaName turns Go type names into schema names: providerJSON → Provider,
+// providerRequest → ProviderRequest.
+func schemaName(goName string) string {
+	n := strings.TrimSuffix(goName, "JSON")
+	if n == "" {
+		return goName
+	}
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+func operationID(op operation) string {
+	parts := []string{strings.ToLower(op.method)}
+	for _, p := range strings.Split(strings.TrimPrefix(op.path, "/api/v1/"), "/") {
+		p = strings.NewReplacer("{", "", "}", "", ".", "_").Replace(p)
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "_")
+}
+
+func problemSchema() map[string]any {
+	return map[string]any{
+		"type":     "object",
+		"required": []string{"type", "title", "status", "detail"},
+		"properties": map[string]any{
+			"type":       map[string]any{"type": "string", "description": "urn:respite:problem:<slug>, or about:blank when the status says it all."},
+			"title":      map[string]any{"type": "string"},
+			"status":     map[string]any{"type": "integer"},
+			"detail":     map[string]any{"type": "string", "description": "What went wrong, in words safe to show a person."},
+			"request_id": map[string]any{"type": "string"},
+			"errors": map[string]any{"type": "array", "items": map[string]any{
+				"type": "object", "required": []string{"field", "message"},
+				"properties": map[string]any{"field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}},
+			}},
+		},
+	}
+}
+
+// The vocabularies come from the domain packages, so the document lists
+// exactly the values the rules accept.
+
+func (providerRequest) JSONSchemaExtend(s *jsonschema.Schema)      { providerEnums(s) }
+func (providerPatchRequest) JSONSchemaExtend(s *jsonschema.Schema) { providerEnums(s) }
+func (providerJSON) JSONSchemaExtend(s *jsonschema.Schema)         { providerEnums(s) }
+func (bedRequest) JSONSchemaExtend(s *jsonschema.Schema)           { bedEnums(s) }
+func (bedPatchRequest) JSONSchemaExtend(s *jsonschema.Schema)      { bedEnums(s) }
+func (bedJSON) JSONSchemaExtend(s *jsonschema.Schema)              { bedEnums(s) }
+func (contractRequest) JSONSchemaExtend(s *jsonschema.Schema) {
+	enum(s, "kind", providers.ContractKinds)
+	require(s, "kind", "reference", "starts_on", "ends_on", "nightly_rate_pence")
+}
+func (contractJSON) JSONSchemaExtend(s *jsonschema.Schema) { enum(s, "kind", providers.ContractKinds) }
+func (userJSON) JSONSchemaExtend(s *jsonschema.Schema)     { enum(s, "role", accounts.Roles) }
+func (loginRequest) JSONSchemaExtend(s *jsonschema.Schema) { require(s, "email", "password") }
+
+func providerEnums(s *jsonschema.Schema) {
+	enum(s, "bed_types", providers.BedTypes)
+	enum(s, "specialisms", providers.Specialisms)
+	enum(s, "age_groups", providers.AgeGroups)
+}
+
+func bedEnums(s *jsonschema.Schema) {
+	enum(s, "bed_type", providers.BedTypes)
+	enum(s, "features", providers.Features)
+}
+
+// enum lists the allowed values of a property, or of its items for a list.
+func enum(s *jsonschema.Schema, property string, values []string) {
+	p, ok := s.Properties.Get(property)
+	if !ok {
+		panic("openapi: no property " + property) // a renamed field: fail the test loudly
+	}
+	target := p
+	if p.Items != nil {
+		target = p.Items
+	}
+	target.Enum = nil
+	for _, v := range values {
+		target.Enum = append(target.Enum, v)
+	}
+}
+
+func require(s *jsonschema.Schema, properties ...string) {
+	s.Required = append(s.Required, properties...)
+	sort.Strings(s.Required)
+}

@@ -1,0 +1,43 @@
+package web
+
+import (
+	"github.com/respite-uk/respite/accounts"
+)
+
+// routes registers every route. Read it top to bottom to see the whole
+// surface of the service and who may use each part.
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.withRequestContext(), s.afterRequestID, s.observe, s.recoverPanics(), securityHeaders())
+
+	// Machine endpoints: liveness, readiness, metrics.
+	app.Get("/healthz", s.showHealth)
+	app.Get("/readyz", s.showReadiness)
+	app.Get("/metrics", s.showMetrics())
+
+	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.showOpenAPI)
+
+	// Signing in and out.
+	// Failed sign-ins are limited per client address and per account.
+	perAddress, perAccount := s.signInLimits()
+	api.Post("/auth/login", perAddress, perAccount, renderErrorsHere(s), s.login)
+	api.Post("/auth/logout", s.signedIn(), s.logout)
+	api.Get("/auth/me", s.signedIn(), s.showMe)
+
+	// Care homes, their contracts and beds: admins write, all staff read.
+	staff := s.staffOnly()
+	admin := s.staffOnly(accounts.RoleAdmin)
+	api.Post("/providers", admin, s.createProvider)
+	api.Get("/providers", staff, s.listProviders)
+	api.Get("/providers/:id", staff, s.showProvider)
+	api.Patch("/providers/:id", admin, s.updateProvider)
+	api.Post("/providers/:id/contracts", admin, s.createContract)
+	api.Get("/providers/:id/contracts", staff, s.listContracts)
+	api.Post("/providers/:id/beds", admin, s.createBed)
+	api.Get("/providers/:id/beds", staff, s.listBeds)
+	api.Get("/beds/:id", staff, s.showBed)
+	api.Patch("/beds/:id", admin, s.updateBed)
+	// Anything else is a 404 (or a 405 with Allow) problem, shaped by the
+	// error handler.
+}
