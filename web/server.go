@@ -16,7 +16,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/respite-uk/respite/accounts"
@@ -103,8 +102,7 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) withRequestContext() fiber.Handler {
 	ids := requestid.New(requestid.Config{
 		Header:     fiber.HeaderXRequestID,
-		Generator:  func() string { return uuid.NewString() },
-		ContextKey: "requestid",
+		ContextKey: "requestid", // ids are UUIDs, from the middleware's default generator
 	})
 	return func(c *fiber.Ctx) error {
 		if incoming := c.Get(fiber.HeaderXRequestID); incoming != "" && !saneRequestID(incoming) {
