@@ -213,3 +213,51 @@ func TestMetrics(t *testing.T) {
 
 // both runs a test on SQLite and on PostgreSQL.
 func both(t *testing.T, fn func(t *testing.T, db *bun.DB)) { dbtest.Each(t, fn) }
+
+func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
+	s := newTestServer(t, dbtest.SQLite(t))
+	started := make(chan struct{})
+	s.App().Get("/api/v1/test-slow", func(c *fiber.Ctx) error {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		return c.SendString("finished")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.App().Listener(ln) }()
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + ln.Addr().String() + "/api/v1/test-slow")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		done <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	<-started
+	// What SIGTERM triggers in cmd/respite: stop accepting, finish what is in flight.
+	if err := s.App().ShutdownWithTimeout(5 * time.Second); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	r := <-done
+	if r.err != nil || r.status != 200 || r.body != "finished" {
+		t.Errorf("request in flight during shutdown got %d %q (%v), want 200 finished", r.status, r.body, r.err)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Listener returned %v after shutdown", err)
+	}
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+		t.Error("still accepting connections after shutdown")
+	}
+}
