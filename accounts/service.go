@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -24,7 +25,10 @@ type Service struct {
 	sessionTTL time.Duration
 	bcryptCost int
 	// dummyHash is compared against when the email is unknown, so an unknown
-	// email takes as long to refuse as a wrong password.
+	// email takes as long to refuse as a wrong password. It is made on first
+	// use: hashing costs a quarter of a second, which commands that never
+	// sign anyone in should not pay.
+	dummyOnce sync.Once
 	dummyHash []byte
 }
 
@@ -46,11 +50,18 @@ func NewService(db *bun.DB, opts Options) *Service {
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = bcrypt.DefaultCost + 2
 	}
-	dummy, err := bcrypt.GenerateFromPassword([]byte("no-such-account-placeholder"), opts.BcryptCost)
-	if err != nil {
-		panic(err) // only for a cost outside bcrypt's range: a programming error
-	}
-	return &Service{db: db, now: opts.Clock, sessionTTL: opts.SessionTTL, bcryptCost: opts.BcryptCost, dummyHash: dummy}
+	return &Service{db: db, now: opts.Clock, sessionTTL: opts.SessionTTL, bcryptCost: opts.BcryptCost}
+}
+
+func (s *Service) dummy() []byte {
+	s.dummyOnce.Do(func() {
+		h, err := bcrypt.GenerateFromPassword([]byte("no-such-account-placeholder"), s.bcryptCost)
+		if err != nil {
+			panic(err) // only for a cost outside bcrypt's range: a programming error
+		}
+		s.dummyHash = h
+	})
+	return s.dummyHash
 }
 
 // SessionTTL is how long a sign-in lasts.
@@ -61,6 +72,13 @@ func (s *Service) SessionTTL() time.Duration { return s.sessionTTL }
 func (s *Service) CreateUser(ctx context.Context, n NewUser) (User, error) {
 	n.Normalize()
 	if err := n.Validate(); err != nil {
+		return User{}, err
+	}
+	// Look first, so a repeated email is refused without the cost of
+	// hashing; the unique key still decides if two requests race.
+	if _, err := userByEmail(ctx, s.db, n.Email); err == nil {
+		return User{}, ErrEmailTaken
+	} else if !errors.Is(err, ErrUserNotFound) {
 		return User{}, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.bcryptCost)
@@ -85,7 +103,7 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 func (s *Service) SignIn(ctx context.Context, email, password string) (SignedIn, error) {
 	u, err := userByEmail(ctx, s.db, NormalizeEmail(email))
 	if errors.Is(err, ErrUserNotFound) {
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummy(), []byte(password))
 		return SignedIn{}, ErrBadCredentials
 	}
 	if err != nil {

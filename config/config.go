@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/respite-uk/respite/contact"
 )
 
 // Config is the whole configuration.
@@ -20,6 +22,9 @@ type Config struct {
 	DatabaseURL string // DATABASE_URL: postgres://… or a SQLite file
 	RedisURL    string // REDIS_URL: empty means in-process holds and job lock
 	PublicURL   string // RESPITE_PUBLIC_URL: the base URL people and Twilio use
+
+	ServiceName  string // RESPITE_SERVICE_NAME: what texts call the service
+	ServicePhone string // RESPITE_SERVICE_PHONE: the number texts give for help
 
 	SMSProvider               string // SMS_PROVIDER: "log" or "twilio"
 	TwilioAccountSID          string
@@ -39,6 +44,10 @@ const (
 	DefaultPublicURL   = "http://localhost:8080"
 	DefaultSMSProvider = "log"
 	DefaultSessionTTL  = 12 * time.Hour
+	DefaultServiceName = "Respite short breaks"
+	// DefaultServicePhone is from Ofcom's drama range: fine for the log
+	// sender, and never reaching a real person. Real SMS need a real number.
+	DefaultServicePhone = "0113 496 0999"
 )
 
 // Error is a bad configuration value.
@@ -63,6 +72,8 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL:               get("DATABASE_URL", DefaultDatabaseURL),
 		RedisURL:                  get("REDIS_URL", ""),
 		PublicURL:                 strings.TrimRight(get("RESPITE_PUBLIC_URL", DefaultPublicURL), "/"),
+		ServiceName:               get("RESPITE_SERVICE_NAME", DefaultServiceName),
+		ServicePhone:              get("RESPITE_SERVICE_PHONE", ""),
 		SMSProvider:               get("SMS_PROVIDER", DefaultSMSProvider),
 		TwilioAccountSID:          get("TWILIO_ACCOUNT_SID", ""),
 		TwilioAuthToken:           get("TWILIO_AUTH_TOKEN", ""),
@@ -146,8 +157,18 @@ func checkPublicURL(raw string) error {
 }
 
 func (c *Config) checkSMS() error {
+	if c.ServicePhone != "" {
+		phone, err := contact.ParsePhone(c.ServicePhone)
+		if err != nil {
+			return &Error{"RESPITE_SERVICE_PHONE", fmt.Sprintf("%q is not a phone number", c.ServicePhone)}
+		}
+		c.ServicePhone = contact.DisplayPhone(phone)
+	}
 	switch c.SMSProvider {
 	case "log":
+		if c.ServicePhone == "" {
+			c.ServicePhone = DefaultServicePhone
+		}
 		return nil
 	case "twilio":
 		if c.TwilioAccountSID == "" {
@@ -158,6 +179,9 @@ func (c *Config) checkSMS() error {
 		}
 		if c.TwilioFrom == "" && c.TwilioMessagingServiceSID == "" {
 			return &Error{"TWILIO_FROM", "or TWILIO_MESSAGING_SERVICE_SID must be set when SMS_PROVIDER=twilio"}
+		}
+		if c.ServicePhone == "" {
+			return &Error{"RESPITE_SERVICE_PHONE", "must be set when SMS_PROVIDER=twilio: texts tell people which number to call"}
 		}
 		return nil
 	default:
@@ -212,6 +236,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("database_url", maskURL(c.DatabaseURL)),
 		slog.String("redis_url", maskURL(c.RedisURL)),
 		slog.String("public_url", c.PublicURL),
+		slog.String("service_name", c.ServiceName),
+		slog.String("service_phone", c.ServicePhone),
 		slog.String("sms_provider", c.SMSProvider),
 		slog.String("twilio_account_sid", c.TwilioAccountSID),
 		slog.String("twilio_auth_token", mask(c.TwilioAuthToken)),

@@ -40,6 +40,8 @@ func TestLoad_Bad(t *testing.T) {
 		{map[string]string{"SMS_PROVIDER": "carrier-pigeon"}, "SMS_PROVIDER"},
 		{map[string]string{"SMS_PROVIDER": "twilio"}, "TWILIO_ACCOUNT_SID"},
 		{map[string]string{"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}, "TWILIO_FROM"},
+		{map[string]string{"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t", "TWILIO_FROM": "+447700900001"}, "RESPITE_SERVICE_PHONE"},
+		{map[string]string{"RESPITE_SERVICE_PHONE": "call us"}, "RESPITE_SERVICE_PHONE"},
 		{map[string]string{"RESPITE_SESSION_TTL": "forever"}, "RESPITE_SESSION_TTL"},
 		{map[string]string{"RESPITE_SESSION_TTL": "1s"}, "RESPITE_SESSION_TTL"},
 		{map[string]string{"RESPITE_LOG_LEVEL": "loud"}, "RESPITE_LOG_LEVEL"},
@@ -64,6 +66,7 @@ func TestConfig_LogValueMasksSecrets(t *testing.T) {
 		"REDIS_URL":          "redis://:redis-secret@cache:6379/0",
 		"SMS_PROVIDER":       "twilio",
 		"TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "twilio-secret", "TWILIO_FROM": "+447700900001",
+		"RESPITE_SERVICE_PHONE":   "+44 113 496 0123",
 		"RESPITE_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16",
 	}))
 	if err != nil {
@@ -77,7 +80,7 @@ func TestConfig_LogValueMasksSecrets(t *testing.T) {
 			t.Errorf("log line shows %q: %s", secret, out)
 		}
 	}
-	for _, shown := range []string{"db:5432", "AC123", "10.0.0.1/32,192.168.0.0/16"} {
+	for _, shown := range []string{"db:5432", "AC123", "10.0.0.1/32,192.168.0.0/16", "0113 496 0123"} {
 		if !strings.Contains(out, shown) {
 			t.Errorf("log line lacks %q: %s", shown, out)
 		}

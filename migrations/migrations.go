@@ -145,6 +145,16 @@ const lockWait = 2 * time.Minute
 // Migrate applies every migration not yet applied, under bun/migrate's lock so
 // that instances starting together take turns. It returns the names applied.
 func Migrate(ctx context.Context, db *bun.DB) ([]string, error) {
+	if db.Dialect().Name() == dialect.PG {
+		// bun/migrate creates its own tables with CREATE TABLE IF NOT
+		// EXISTS, which PostgreSQL does not make safe for two sessions at
+		// once. An advisory lock makes instances take turns from the start.
+		unlock, err := advisoryLock(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	m := migrate.NewMigrator(db, ForDialect(db.Dialect().Name()))
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("preparing the migrations tables: %w", err)
@@ -163,6 +173,27 @@ func Migrate(ctx context.Context, db *bun.DB) ([]string, error) {
 		names = append(names, mig.Name+"_"+mig.Comment)
 	}
 	return names, nil
+}
+
+// migrationLockKey is the PostgreSQL advisory lock migrations take; any
+// constant the rest of the schema does not use.
+const migrationLockKey = 7243_0001
+
+// advisoryLock waits for PostgreSQL's session-level advisory lock on a
+// connection of its own, and returns the function that releases it.
+func advisoryLock(ctx context.Context, db *bun.DB) (func(), error) {
+	conn, err := db.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to take the migration lock: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("taking the migration lock: %w", err)
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey)
+		_ = conn.Close()
+	}, nil
 }
 
 // lock takes the migration lock, waiting while another instance holds it.

@@ -8,10 +8,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
+
+var errRedisResting = errors.New("redis did not answer a moment ago; not asking again yet")
 
 // opTimeout bounds each Redis call made on a request's behalf.
 const opTimeout = 500 * time.Millisecond
@@ -24,6 +27,21 @@ type LimiterStorage struct {
 	rdb    redis.UniversalClient
 	prefix string
 	log    *slog.Logger
+	// downUntil (Unix nanoseconds): after a failure Redis is left alone for
+	// a few seconds, so each sign-in meets one timeout, not four.
+	downUntil atomic.Int64
+}
+
+// restFor is how long the storage leaves Redis alone after a failure.
+const restFor = 5 * time.Second
+
+// resting reports whether Redis failed a moment ago.
+func (s *LimiterStorage) resting() bool { return time.Now().UnixNano() < s.downUntil.Load() }
+
+func (s *LimiterStorage) failed(err error) {
+	if s.downUntil.Swap(time.Now().Add(restFor).UnixNano()) < time.Now().UnixNano() {
+		s.log.Warn("sign-in limiter: Redis did not answer; attempts go uncounted for a few seconds", "err", err)
+	}
 }
 
 // NewLimiterStorage returns storage keeping its keys under prefix.
@@ -33,6 +51,9 @@ func NewLimiterStorage(rdb redis.UniversalClient, prefix string, log *slog.Logge
 
 // Get returns the value at key, or nil when there is none.
 func (s *LimiterStorage) Get(key string) ([]byte, error) {
+	if s.resting() {
+		return nil, errRedisResting
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	b, err := s.rdb.Get(ctx, s.prefix+key).Bytes()
@@ -40,7 +61,7 @@ func (s *LimiterStorage) Get(key string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		s.log.Warn("sign-in limiter: Redis did not answer; attempt not counted", "err", err)
+		s.failed(err)
 		return nil, err
 	}
 	return b, nil
@@ -48,11 +69,14 @@ func (s *LimiterStorage) Get(key string) ([]byte, error) {
 
 // Set stores val at key for exp (for ever when exp is 0).
 func (s *LimiterStorage) Set(key string, val []byte, exp time.Duration) error {
+	if s.resting() {
+		return errRedisResting
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
 	err := s.rdb.Set(ctx, s.prefix+key, val, exp).Err()
 	if err != nil {
-		s.log.Warn("sign-in limiter: Redis did not answer; attempt not counted", "err", err)
+		s.failed(err)
 	}
 	return err
 }

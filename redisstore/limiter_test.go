@@ -61,4 +61,15 @@ func TestLimiterStorage_RedisDown(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 3*time.Second {
 		t.Errorf("took %v with Redis down; each call must give up within its timeout", elapsed)
 	}
+	// Having failed, it leaves Redis alone for a while: the next calls
+	// answer at once instead of each waiting for a timeout.
+	start = time.Now()
+	for range 10 {
+		if _, err := s.Get("k"); err == nil {
+			t.Error("Get while resting returned no error")
+		}
+	}
+	if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
+		t.Errorf("10 calls while resting took %v, want no waiting", elapsed)
+	}
 }

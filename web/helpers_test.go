@@ -18,6 +18,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/logging"
+	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/web"
 )
@@ -44,6 +45,7 @@ type testServer struct {
 	*web.Server
 	db       *bun.DB
 	accounts *accounts.Service
+	notify   *notify.Service
 	logs     *syncBuffer
 }
 
@@ -51,16 +53,19 @@ func newTestServer(t *testing.T, db *bun.DB, tweak ...func(*web.Deps)) *testServ
 	t.Helper()
 	logs := &syncBuffer{}
 	acc := accounts.NewService(db, accounts.Options{BcryptCost: bcrypt.MinCost})
+	log := logging.New(logs, slog.LevelDebug)
+	sms := notify.NewService(db, notify.NewLogSender(log), notify.Options{Logger: log, ServiceName: "Leeds Carers Respite", ServicePhone: "0113 496 0000"})
 	d := web.Deps{
-		Logger:    logging.New(logs, slog.LevelDebug),
+		Logger:    log,
 		Accounts:  acc,
 		Providers: providers.NewService(db, nil),
+		Notify:    sms,
 		Ready:     []web.Check{{Name: "database", Check: func(ctx context.Context) error { return db.PingContext(ctx) }}},
 	}
 	for _, f := range tweak {
 		f(&d)
 	}
-	return &testServer{Server: web.New(d), db: db, accounts: acc, logs: logs}
+	return &testServer{Server: web.New(d), db: db, accounts: acc, notify: sms, logs: logs}
 }
 
 // response is what a test needs of an answer.

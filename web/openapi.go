@@ -55,6 +55,9 @@ var operations = []operation{
 	{method: "POST", path: "/api/v1/providers/{id}/beds", summary: "Add a bed under one of the home's contracts.", who: "admin", request: bedRequest{}, status: 201, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/providers/{id}/beds", summary: "The home's beds in id order.", who: "staff", status: 200, response: bedList{}, errors: []int{404, 422}, query: pageParams},
 	{method: "GET", path: "/api/v1/beds/{id}", summary: "One bed.", who: "staff", status: 200, response: bedJSON{}, errors: []int{404}},
+	{method: "GET", path: "/api/v1/messages", summary: "The SMS outbox, newest first: every text queued, sent, delivered or failed, with its body (texts carry no care details).", who: "admin", status: 200, response: messageList{}, errors: []int{422},
+		query: append([]queryParam{{"to", "A phone number.", "string"}, {"status", "queued, sending, sent, delivered, undelivered, failed or suppressed.", "string"}, {"template", "A template name.", "string"}}, pageParams...)},
+	{method: "GET", path: "/api/v1/messages/{id}", summary: "One text in the outbox.", who: "admin", status: 200, response: messageJSON{}, errors: []int{404}},
 	{method: "PATCH", path: "/api/v1/beds/{id}", summary: "Change a bed; fields left out stay as they are.", who: "admin", request: bedPatchRequest{}, status: 200, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
 }
 

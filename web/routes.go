@@ -38,6 +38,15 @@ func (s *Server) routes() {
 	api.Get("/providers/:id/beds", staff, s.listBeds)
 	api.Get("/beds/:id", staff, s.showBed)
 	api.Patch("/beds/:id", admin, s.updateBed)
+
+	// The SMS outbox, for admins (and for reading what the log sender "sent").
+	api.Get("/messages", admin, s.listMessages)
+	api.Get("/messages/:id", admin, s.showMessage)
+
+	// Twilio's webhooks: delivery receipts and texts people send us.
+	webhooks := app.Group("/webhooks/twilio", s.twilioSigned)
+	webhooks.Post("/status", s.receiveDeliveryReceipt)
+	webhooks.Post("/inbound", s.receiveText)
 	// Anything else is a 404 (or a 405 with Allow) problem, shaped by the
 	// error handler.
 }

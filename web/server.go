@@ -20,6 +20,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/logging"
+	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
 )
 
@@ -34,6 +35,11 @@ type Deps struct {
 	Logger    *slog.Logger
 	Accounts  *accounts.Service
 	Providers *providers.Service
+	Notify    *notify.Service
+	// Signatures checks SMS webhooks; nil turns the webhooks off (403).
+	Signatures SignatureChecker
+	// PublicURL is RESPITE_PUBLIC_URL: webhook signatures cover it.
+	PublicURL string
 	// Ready lists what must answer for /readyz to say the instance can serve.
 	Ready []Check
 	// Metrics is where request metrics are registered and what /metrics

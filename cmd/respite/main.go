@@ -19,7 +19,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go func() {
+		// After the first signal starts a graceful shutdown, let a second
+		// one end the process at once, as people expect of Ctrl+C.
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -50,6 +55,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", migrateCmd},
 		{"users", "manage staff accounts: users add --email E --name N --role R --password-stdin", users},
 		{"demo", "load the demo data (idempotent) and print the demo sign-ins", demo},
+		{"jobs", "list the scheduled jobs, or run one now: jobs list | jobs run NAME", jobsCmd},
 		{"healthcheck", "exit 0 if the service on RESPITE_ADDR answers /healthz (for container health checks)", healthcheck},
 	}
 }

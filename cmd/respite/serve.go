@@ -17,12 +17,20 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/config"
+	"github.com/respite-uk/respite/jobs"
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/migrations"
+	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/redisstore"
+	"github.com/respite-uk/respite/twiliosms"
 	"github.com/respite-uk/respite/web"
 )
+
+// bcryptCost is the password hashing cost; zero means the accounts
+// package's default. Only tests change it, to the minimum, so that running
+// the whole command many times stays quick.
+var bcryptCost int
 
 // shutdownGrace is how long in-flight requests get to finish after SIGTERM.
 const shutdownGrace = 25 * time.Second
@@ -33,8 +41,11 @@ type app struct {
 	log       *slog.Logger
 	db        *bun.DB
 	rdb       *redis.Client // nil without REDIS_URL
+	metrics   *prometheus.Registry
 	accounts  *accounts.Service
 	providers *providers.Service
+	notify    *notify.Service
+	jobs      *jobs.Runner
 }
 
 // open reads the configuration and opens the database (and Redis, if
@@ -56,11 +67,86 @@ func open(e env) (*app, error) {
 			_ = db.Close()
 			return nil, &config.Error{Variable: "REDIS_URL", Problem: "is not a valid Redis URL: " + err.Error()}
 		}
+		// go-redis logs (failed dials, pool trouble) to the process's
+		// stderr in its own format; send them through our JSON log instead.
+		redis.SetLogger(redisLogger{log})
 		a.rdb = redis.NewClient(opts)
 	}
-	a.accounts = accounts.NewService(db, accounts.Options{SessionTTL: cfg.SessionTTL})
+	a.metrics = prometheus.NewRegistry()
+	a.metrics.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.DB, "respite"),
+	)
+	a.accounts = accounts.NewService(db, accounts.Options{SessionTTL: cfg.SessionTTL, BcryptCost: bcryptCost})
 	a.providers = providers.NewService(db, nil)
+	sender, err := a.smsSender()
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.notify = notify.NewService(db, sender, notify.Options{Logger: log, ServiceName: cfg.ServiceName, ServicePhone: cfg.ServicePhone})
+	if err := a.scheduleJobs(); err != nil {
+		a.close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// smsSender is the log sender, or Twilio when SMS_PROVIDER=twilio.
+func (a *app) smsSender() (notify.Sender, error) {
+	if a.cfg.SMSProvider != "twilio" {
+		return notify.NewLogSender(a.log), nil
+	}
+	s, err := twiliosms.New(twiliosms.Config{
+		AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken,
+		From: a.cfg.TwilioFrom, MessagingServiceSID: a.cfg.TwilioMessagingServiceSID,
+		StatusCallbackURL: a.cfg.PublicURL + "/webhooks/twilio/status",
+	})
+	if err != nil {
+		return nil, &config.Error{Variable: "TWILIO_*", Problem: err.Error()}
+	}
+	return s, nil
+}
+
+// scheduleJobs registers every scheduled job. They start with serve; `respite
+// jobs run NAME` runs one by hand.
+func (a *app) scheduleJobs() error {
+	var locker jobs.Locker = jobs.NewLocalLocker()
+	if a.rdb != nil {
+		locker = redisstore.NewJobLocker(a.rdb, "respite:lock:")
+	}
+	a.jobs = jobs.NewRunner(locker, a.log, a.metrics)
+	for _, j := range []jobs.Job{
+		{
+			Name: "sms-dispatch", Schedule: "@every 5s", Timeout: 2 * time.Minute,
+			Description: "send the texts that are due from the outbox",
+			Run:         a.notify.DispatchDue,
+		},
+		{
+			Name: "sessions-cleanup", Schedule: "17 * * * *", Timeout: time.Minute,
+			Description: "delete expired sign-in sessions",
+			Run: func(ctx context.Context) error {
+				n, err := a.accounts.DeleteExpiredSessions(ctx)
+				if n > 0 {
+					a.log.InfoContext(ctx, "expired sessions deleted", "count", n)
+				}
+				return err
+			},
+		},
+	} {
+		if err := a.jobs.Add(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redisLogger passes go-redis's own log lines to slog.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }
 
 func (a *app) close() {
@@ -125,6 +211,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	}
 
 	srv := web.New(a.webDeps())
+	a.jobs.Start()
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.Addr, err)
@@ -139,10 +226,18 @@ func serve(ctx context.Context, e env, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down: finishing requests in flight", "grace", shutdownGrace)
+	a.log.Info("shutting down: finishing requests and jobs in flight", "grace", shutdownGrace)
+	jobsDone := make(chan struct{})
+	go func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		a.jobs.Stop(stopCtx)
+		close(jobsDone)
+	}()
 	if err := srv.App().ShutdownWithTimeout(shutdownGrace); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
+	<-jobsDone
 	if err := <-served; err != nil {
 		return err
 	}
@@ -152,20 +247,19 @@ func serve(ctx context.Context, e env, args []string) error {
 
 // webDeps builds what the HTTP layer needs.
 func (a *app) webDeps() web.Deps {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(a.db.DB, "respite"),
-	)
 	d := web.Deps{
 		Logger:    a.log,
 		Accounts:  a.accounts,
 		Providers: a.providers,
-		Metrics:   reg,
+		Notify:    a.notify,
+		PublicURL: a.cfg.PublicURL,
+		Metrics:   a.metrics,
 		Ready: []web.Check{{Name: "database", Check: func(ctx context.Context) error {
 			return a.db.PingContext(ctx)
 		}}},
+	}
+	if a.cfg.TwilioAuthToken != "" {
+		d.Signatures = twiliosms.NewSignatureChecker(a.cfg.TwilioAuthToken)
 	}
 	for _, p := range a.cfg.TrustedProxies {
 		d.TrustedProxies = append(d.TrustedProxies, p.String())
@@ -215,7 +309,11 @@ func migrateCmd(ctx context.Context, e env, args []string) error {
 	for _, name := range applied {
 		fmt.Fprintf(e.stdout, "applied %s\n", name)
 	}
-	fmt.Fprintf(e.stdout, "Applied %d migrations.\n", len(applied))
+	if len(applied) == 1 {
+		fmt.Fprintln(e.stdout, "Applied 1 migration.")
+	} else {
+		fmt.Fprintf(e.stdout, "Applied %d migrations.\n", len(applied))
+	}
 	return nil
 }
 

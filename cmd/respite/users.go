@@ -34,17 +34,18 @@ func users(ctx context.Context, e env, args []string) error {
 	if !*passwordStdin {
 		return &usageError{"--password-stdin is required: pass the password on standard input, never as an argument"}
 	}
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return &usageError{"no password on standard input"}
-	}
-	password := strings.TrimRight(line, "\r\n")
-
+	// Open (and so check the configuration) before waiting on standard
+	// input, so a mistake there is reported at once.
 	a, err := open(e)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return &usageError{"no password on standard input"}
+	}
+	password := strings.TrimRight(line, "\r\n")
 	if err := a.prepareSchema(ctx, false); err != nil {
 		return err
 	}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/jobs"
+)
+
+const jobsUsage = "jobs list | jobs run NAME"
+
+// jobsCmd lists the scheduled jobs or runs one by hand, with the same
+// wrapping (lock, timeout, log line) as a scheduled run.
+func jobsCmd(ctx context.Context, e env, args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintf(e.stdout, "Usage: respite %s\n\n  list      show each job, its schedule (Europe/London) and its next run\n  run NAME  run one job now, once\n", jobsUsage)
+		if len(args) == 0 {
+			return &usageError{"missing subcommand: list or run"}
+		}
+		return nil
+	}
+	switch args[0] {
+	case "list":
+		if len(args) > 1 {
+			return &usageError{fmt.Sprintf("unexpected argument %q", args[1])}
+		}
+	case "run":
+		if len(args) != 2 {
+			return &usageError{"say which job to run: respite jobs run NAME (see respite jobs list)"}
+		}
+	default:
+		return &usageError{fmt.Sprintf("unknown subcommand %q; use list or run", args[0])}
+	}
+	a, err := open(e)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.prepareSchema(ctx, false); err != nil {
+		return err
+	}
+
+	if args[0] == "list" {
+		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "NAME\tSCHEDULE\tNEXT RUN (LONDON)\tWHAT IT DOES")
+		for _, j := range a.jobs.Jobs() {
+			next, _ := jobs.Next(j.Schedule, time.Now())
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", j.Name, j.Schedule, next.In(calendar.London).Format("Mon 2 Jan 15:04:05"), j.Description)
+		}
+		return w.Flush()
+	}
+
+	start := time.Now()
+	outcome, err := a.jobs.RunNow(ctx, args[1])
+	if errors.Is(err, jobs.ErrUnknownJob) {
+		return &usageError{fmt.Sprintf("there is no job called %q (see respite jobs list)", args[1])}
+	}
+	fmt.Fprintf(e.stdout, "%s: %s in %s\n", args[1], outcome, time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		return err
+	}
+	if outcome != jobs.OK {
+		return fmt.Errorf("the job did not run: %s", outcome)
+	}
+	return nil
+}

@@ -1,0 +1,47 @@
+-- The SMS outbox: every text is written here in the same transaction as the
+-- change that causes it, then sent by the dispatcher. Nothing is lost if the
+-- process stops; the dedupe key stops the same message being queued twice.
+
+CREATE TABLE sms_messages (
+    id                  BIGSERIAL PRIMARY KEY,
+    dedupe_key          TEXT NOT NULL UNIQUE,
+    recipient           TEXT NOT NULL,
+    template            TEXT NOT NULL,
+    data                JSONB NOT NULL,
+    body                TEXT NOT NULL,
+    urgent              BOOLEAN NOT NULL,
+    status              TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'suppressed')),
+    attempts            INTEGER NOT NULL,
+    not_before          TIMESTAMPTZ NOT NULL,
+    next_attempt_at     TIMESTAMPTZ NOT NULL,
+    claimed_until       TIMESTAMPTZ,
+    provider            TEXT NOT NULL,
+    provider_message_id TEXT,
+    last_error          TEXT NOT NULL,
+    created_at          TIMESTAMPTZ NOT NULL,
+    updated_at          TIMESTAMPTZ NOT NULL,
+    sent_at             TIMESTAMPTZ,
+    delivered_at        TIMESTAMPTZ
+);
+CREATE INDEX sms_messages_due_idx ON sms_messages (status, next_attempt_at);
+CREATE INDEX sms_messages_recipient_idx ON sms_messages (recipient, id);
+CREATE UNIQUE INDEX sms_messages_provider_id_idx ON sms_messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
+
+-- Numbers that replied STOP (or were reported opted out by the provider).
+CREATE TABLE sms_opt_outs (
+    phone        TEXT PRIMARY KEY,
+    keyword      TEXT NOT NULL,
+    opted_out_at TIMESTAMPTZ NOT NULL
+);
+
+-- Every delivery receipt as it came. A receipt can arrive before the send is
+-- recorded (the provider may call back within milliseconds); keeping them
+-- here lets recording the send apply it, so none is lost.
+CREATE TABLE sms_receipts (
+    id                  BIGSERIAL PRIMARY KEY,
+    provider_message_id TEXT NOT NULL,
+    status              TEXT NOT NULL,
+    error_code          TEXT NOT NULL,
+    received_at         TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sms_receipts_message_idx ON sms_receipts (provider_message_id);
