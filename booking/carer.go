@@ -1,0 +1,101 @@
+package booking
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/calendar"
+)
+
+// The vocabularies that matching uses. A cared-for person's needs are met by
+// bed types and a home's specialisms (or a host's skills); requirements by a
+// bed's features (or a host's home).
+var (
+	// Needs are what a person needs care for.
+	Needs = []string{
+		"dementia", "nursing_care", "learning_disability", "physical_disability", "mental_health",
+		"autism", "epilepsy", "acquired_brain_injury", "sensory_impairment", "end_of_life",
+	}
+	// Requirements are what a person's room or home must have, or must not.
+	Requirements = []string{
+		"hoist", "wheelchair_access", "ground_floor", "en_suite", "level_access_shower",
+		"profiling_bed", "pressure_relief_mattress", "hearing_loop", "no_pets", "non_smoking",
+	}
+)
+
+// Carer is an unpaid carer registered after a carer's assessment.
+type Carer struct {
+	bun.BaseModel `bun:"table:carers"`
+
+	ID        int64   `bun:"id,pk,autoincrement"`
+	Name      string  `bun:"name"`
+	Mobile    string  `bun:"mobile"` // E.164; where texts go, and how the carer signs in
+	Email     *string `bun:"email"`
+	Postcode  string  `bun:"postcode"`
+	Latitude  float64 `bun:"latitude"`
+	Longitude float64 `bun:"longitude"`
+	// AllowanceNights is how many respite nights the carer may book in each
+	// allowance year; the years run from AllowanceYearStarts, year on year.
+	AllowanceNights     int           `bun:"allowance_nights"`
+	AllowanceYearStarts calendar.Date `bun:"allowance_year_starts"`
+	// The emergency card the carer carries, and the plan duty staff follow
+	// if the carer is suddenly unable to care.
+	EmergencyCard         *string   `bun:"emergency_card"`
+	EmergencyPlan         string    `bun:"emergency_plan"`
+	EmergencyContactName  string    `bun:"emergency_contact_name"`
+	EmergencyContactPhone *string   `bun:"emergency_contact_phone"` // E.164
+	CreatedAt             time.Time `bun:"created_at"`
+	UpdatedAt             time.Time `bun:"updated_at"`
+}
+
+// Person is someone a carer looks after: the person who stays.
+type Person struct {
+	bun.BaseModel `bun:"table:people"`
+
+	ID           int64         `bun:"id,pk,autoincrement"`
+	CarerID      int64         `bun:"carer_id"`
+	Name         string        `bun:"name"`
+	DateOfBirth  calendar.Date `bun:"date_of_birth"`
+	Needs        []string      `bun:"needs"`
+	Requirements []string      `bun:"requirements"`
+	StaffNotes   string        `bun:"staff_notes"` // for staff only; never shown to carers or hosts
+	CreatedAt    time.Time     `bun:"created_at"`
+	UpdatedAt    time.Time     `bun:"updated_at"`
+}
+
+// AllowanceYear returns the allowance year holding night d: from the last
+// anniversary of AllowanceYearStarts on or before d, for a year.
+func (c Carer) AllowanceYear(d calendar.Date) (start, next calendar.Date) {
+	start = anniversary(c.AllowanceYearStarts, d.Year)
+	if start.After(d) {
+		start = anniversary(c.AllowanceYearStarts, d.Year-1)
+	}
+	return start, anniversary(c.AllowanceYearStarts, start.Year+1)
+}
+
+// anniversary is the date's month and day in year y; 29 February falls on
+// 28 February in other years.
+func anniversary(d calendar.Date, y int) calendar.Date {
+	a := calendar.Date{Year: y, Month: d.Month, Day: d.Day}
+	if d.Month == time.February && d.Day == 29 {
+		if p, err := calendar.Parse(a.String()); err != nil || p != a {
+			a.Day = 28
+		}
+	}
+	return a
+}
+
+// IsChild reports whether the person is under 18 on d.
+func (p Person) IsChild(on calendar.Date) bool {
+	eighteenth := anniversary(p.DateOfBirth, p.DateOfBirth.Year+18)
+	return on.Before(eighteenth)
+}
+
+// AgeGroup is "children" or "adults" on d, in the words providers and hosts use.
+func (p Person) AgeGroup(on calendar.Date) string {
+	if p.IsChild(on) {
+		return "children"
+	}
+	return "adults"
+}
