@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,6 +62,8 @@ var operations = []operation{
 	{method: "PATCH", path: "/api/v1/beds/{id}", summary: "Change a bed; fields left out stay as they are.", who: "admin", request: bedPatchRequest{}, status: 200, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
 }
 
+func init() { operations = append(operations, bookingOperations...) }
+
 var (
 	openAPIOnce sync.Once
 	openAPIBody []byte
@@ -104,7 +107,7 @@ func buildOpenAPI() map[string]any {
 	}
 
 	paths := map[string]map[string]any{}
-	for _, op := range operations {
+	for _, op := range slices.Concat(operations, codeOperations) {
 		responses := map[string]any{}
 		success := map[string]any{"description": http.StatusText(op.status)}
 		if op.response != nil {

@@ -24,6 +24,7 @@ func (s *Server) routes() {
 	api.Post("/auth/login", perAddress, perAccount, renderErrorsHere(s), s.login)
 	api.Post("/auth/logout", s.signedIn(), s.logout)
 	api.Get("/auth/me", s.signedIn(), s.showMe)
+	s.codeRoutes(api)
 
 	// Care homes, their contracts and beds: admins write, all staff read.
 	staff := s.staffOnly()
@@ -38,6 +39,18 @@ func (s *Server) routes() {
 	api.Get("/providers/:id/beds", staff, s.listBeds)
 	api.Get("/beds/:id", staff, s.showBed)
 	api.Patch("/beds/:id", admin, s.updateBed)
+
+	// Finding, holding and booking a stay: carers for their own people,
+	// duty staff and admins for anyone.
+	booker := s.staffOrCarer(accounts.RoleAdmin, accounts.RoleDuty)
+	api.Get("/availability", booker, s.showAvailability)
+	api.Post("/holds", booker, s.createHold)
+	api.Delete("/holds/:id", booker, s.releaseHold)
+	api.Post("/bookings", booker, s.createBooking)
+	api.Get("/bookings", booker, s.listBookings)
+	api.Get("/bookings/:id", booker, s.showBooking)
+	api.Post("/bookings/:id/cancel", booker, s.cancelBooking)
+	api.Get("/carers/:id/allowance", booker, s.showAllowance)
 
 	// The SMS outbox, for admins (and for reading what the log sender "sent").
 	api.Get("/messages", admin, s.listMessages)

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
@@ -36,6 +37,7 @@ type Deps struct {
 	Accounts  *accounts.Service
 	Providers *providers.Service
 	Notify    *notify.Service
+	Booking   *booking.Service
 	// Signatures checks SMS webhooks; nil turns the webhooks off (403).
 	Signatures SignatureChecker
 	// PublicURL is RESPITE_PUBLIC_URL: webhook signatures cover it.

@@ -1,0 +1,103 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
+)
+
+// Allowance is a carer's use of their nights in one allowance year.
+type Allowance struct {
+	YearStarts calendar.Date
+	YearEnds   calendar.Date // the last day of the year, inclusive
+	Allowed    int
+	Booked     int // nights of bookings (emergency ones too: recorded, though not limited)
+	Held       int // nights of holds not yet confirmed or expired
+	Remaining  int // may be below zero after emergency placements
+}
+
+// Allowance returns the carer's allowance for the allowance year holding
+// today. It returns ErrCarerNotFound for a carer the actor may not see.
+func (s *Service) Allowance(ctx context.Context, actor accounts.Principal, carerID int64) (Allowance, error) {
+	if !actsFor(actor, carerID) {
+		return Allowance{}, ErrCarerNotFound
+	}
+	c, err := lockCarer(ctx, s.db, carerID, false)
+	if err != nil {
+		return Allowance{}, ErrCarerNotFound.Because(err)
+	}
+	start, next := c.AllowanceYear(s.today())
+	return allowanceIn(ctx, s.db, c, start, next, s.now().UTC(), "")
+}
+
+func allowanceIn(ctx context.Context, db bun.IDB, c Carer, start, next calendar.Date, now time.Time, exceptHold string) (Allowance, error) {
+	a := Allowance{YearStarts: start, YearEnds: next.AddDays(-1), Allowed: c.AllowanceNights}
+	var bookings []Booking
+	err := db.NewSelect().Model(&bookings).Column("arrive", "depart").
+		Where("carer_id = ?", c.ID).Where("arrive < ?", next).Where("depart > ?", start).
+		Where("(status = ? OR allowance_restored = ?)", StatusConfirmed, false).
+		Scan(ctx)
+	if err != nil {
+		return a, apperr.Wrapf(err, "reading the carer's bookings")
+	}
+	for _, b := range bookings {
+		a.Booked += overlap(b.Arrive, b.Depart, start, next)
+	}
+	var holds []Hold
+	err = db.NewSelect().Model(&holds).Column("arrive", "depart").
+		Where("carer_id = ?", c.ID).Where("expires_at > ?", now).Where("id <> ?", exceptHold).
+		Where("arrive < ?", next).Where("depart > ?", start).
+		Scan(ctx)
+	if err != nil {
+		return a, apperr.Wrapf(err, "reading the carer's holds")
+	}
+	for _, h := range holds {
+		a.Held += overlap(h.Arrive, h.Depart, start, next)
+	}
+	a.Remaining = a.Allowed - a.Booked - a.Held
+	return a, nil
+}
+
+// checkAllowance refuses a stay that needs more nights than remain in any
+// allowance year it falls in (a stay can straddle two).
+func checkAllowance(ctx context.Context, db bun.IDB, c Carer, arrive, depart calendar.Date, now time.Time, exceptHold string) error {
+	for night := arrive; night.Before(depart); {
+		start, next := c.AllowanceYear(night)
+		a, err := allowanceIn(ctx, db, c, start, next, now, exceptHold)
+		if err != nil {
+			return err
+		}
+		need := overlap(arrive, depart, start, next)
+		if need > a.Remaining {
+			remain := max(a.Remaining, 0)
+			return ErrAllowance.Reason("This stay would use %d %s; %d %s in this allowance year (%s to %s).",
+				need, plural(need, "night", "nights"), remain, plural(remain, "remains", "remain"), start.Long(), a.YearEnds.Long())
+		}
+		night = next
+	}
+	return nil
+}
+
+// overlap counts the nights from arrive to depart that fall in [start, next).
+func overlap(arrive, depart, start, next calendar.Date) int {
+	from, to := arrive, depart
+	if start.After(from) {
+		from = start
+	}
+	if next.Before(to) {
+		to = next
+	}
+	return max(from.DaysUntil(to), 0)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

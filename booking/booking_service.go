@@ -1,0 +1,161 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/paging"
+)
+
+// BookingFilter narrows a list of bookings.
+type BookingFilter struct {
+	From, To  calendar.Date // stays overlapping [From, To]; zero for open ends
+	Place     *Place
+	PersonID  int64
+	Status    string
+	Page      paging.Request
+	carerOnly int64
+}
+
+// Bookings lists bookings by arrival: a carer sees only their own; staff
+// see all. It returns an Invalid error for a bad filter.
+func (s *Service) Bookings(ctx context.Context, actor accounts.Principal, f BookingFilter) (paging.Page[Booking], error) {
+	switch {
+	case actor.Kind == accounts.SubjectCarer:
+		f.carerOnly = actor.ID
+	case !actor.IsStaff(accounts.RoleAdmin, accounts.RoleDuty):
+		return paging.Page[Booking]{}, ErrNotAllowed
+	}
+	var fields apperr.Fields
+	if f.Status != "" {
+		fields.OneOf("status", f.Status, []string{StatusConfirmed, StatusCancelled})
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		fields.Add("to", "The end of the range must be on or after its start.")
+	}
+	if err := fields.Err(); err != nil {
+		return paging.Page[Booking]{}, err
+	}
+	f.Page = f.Page.Clamp()
+	var bs []Booking
+	q := s.db.NewSelect().Model(&bs).Where("id > ?", f.Page.After).OrderExpr("id").Limit(int64(f.Page.Limit) + 1)
+	if f.carerOnly != 0 {
+		q = q.Where("carer_id = ?", f.carerOnly)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("depart > ?", f.From)
+	}
+	if !f.To.IsZero() {
+		q = q.Where("arrive <= ?", f.To)
+	}
+	if f.Place != nil {
+		q = q.Where("place_kind = ? AND place_id = ?", f.Place.Kind, f.Place.ID)
+	}
+	if f.PersonID != 0 {
+		q = q.Where("person_id = ?", f.PersonID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return paging.Page[Booking]{}, apperr.Wrapf(err, "listing bookings")
+	}
+	return paging.Cut(bs, f.Page.Limit, func(b Booking) int64 { return b.ID }), nil
+}
+
+// Booking returns one booking, or ErrBookingNotFound (also for a booking
+// that is not the actor's to see).
+func (s *Service) Booking(ctx context.Context, actor accounts.Principal, id int64) (Booking, error) {
+	b, err := bookingByID(ctx, s.db, id)
+	if err != nil {
+		return Booking{}, err
+	}
+	if !actsFor(actor, b.CarerID) {
+		return Booking{}, ErrBookingNotFound
+	}
+	return b, nil
+}
+
+// Cancel cancels a booking: its nights are freed at once, its nights go
+// back to the allowance (unless policy keeps them), and the carer is told.
+// A carer may cancel their own up to Options.CancelCutoff before arrival;
+// staff at any time, giving a reason. It returns ErrBookingNotFound,
+// ErrAlreadyCancelled, ErrCancelTooLate or an Invalid error.
+func (s *Service) Cancel(ctx context.Context, actor accounts.Principal, id int64, reason string) (Booking, error) {
+	reason = strings.TrimSpace(reason)
+	b, err := s.Booking(ctx, actor, id)
+	if err != nil {
+		return Booking{}, err
+	}
+	if b.Status == StatusCancelled {
+		return Booking{}, ErrAlreadyCancelled
+	}
+	now := s.now().UTC()
+	staff := actor.Kind == accounts.SubjectStaff
+	arrival := b.Arrive.StartIn(calendar.London)
+	if staff && reason == "" {
+		return Booking{}, apperr.Invalidf("reason", "Say why the booking is cancelled; it is kept on the record.")
+	}
+	if !staff && now.After(arrival.Add(-s.opts.CancelCutoff)) {
+		return Booking{}, ErrCancelTooLate.Reason("Stays can be cancelled online up to %s before they start. To cancel this one, ring the booking line.", cutoffWords(s.opts.CancelCutoff))
+	}
+	if len(reason) > 1000 {
+		return Booking{}, apperr.Invalidf("reason", "Keep the reason to 1,000 characters.")
+	}
+	restore := !(staff && now.After(arrival.Add(-s.opts.CancelCutoff)) && s.opts.KeepAllowanceOnLateCancel)
+
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		kind := string(actor.Kind)
+		var reasonPtr *string
+		if reason != "" {
+			reasonPtr = &reason
+		}
+		res, err := tx.NewUpdate().Model((*Booking)(nil)).
+			Set("status = ?", StatusCancelled).Set("cancelled_at = ?", now).
+			Set("cancelled_by_kind = ?", kind).Set("cancelled_by_id = ?", actor.ID).
+			Set("cancel_reason = ?", reasonPtr).Set("allowance_restored = ?", restore).Set("updated_at = ?", now).
+			Where("id = ? AND status = ?", b.ID, StatusConfirmed).Exec(ctx)
+		if err != nil {
+			return apperr.Wrapf(err, "cancelling booking %d", b.ID)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrAlreadyCancelled // cancelled by someone else just now
+		}
+		if _, err := tx.NewDelete().Model((*Night)(nil)).Where("booking_id = ?", b.ID).Exec(ctx); err != nil {
+			return apperr.Wrapf(err, "freeing the nights of booking %d", b.ID)
+		}
+		c, err := lockCarer(ctx, tx, b.CarerID, false)
+		if err != nil {
+			return err
+		}
+		name, _, err := s.bedNameAndRate(ctx, tx, Hold{PlaceID: b.PlaceID})
+		if err != nil {
+			return err
+		}
+		return s.notify.Enqueue(ctx, tx, notify.Outgoing{
+			DedupeKey: bookingKey(b.ID, "cancelled"), To: c.Mobile, Template: notify.TemplateBookingCancelled,
+			Data: notify.Data{Reference: b.Reference, Place: name, Arrive: b.Arrive, Depart: b.Depart},
+		})
+	})
+	if err != nil {
+		return Booking{}, err
+	}
+	return bookingByID(ctx, s.db, b.ID)
+}
+
+// cutoffWords writes the cutoff for people: "48 hours".
+func cutoffWords(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return strconv.Itoa(int(d/time.Hour)) + " hours"
+	}
+	return d.String()
+}

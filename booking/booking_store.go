@@ -1,0 +1,185 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/migrations"
+)
+
+// actsFor reports whether actor may act for the carer: duty staff and
+// administrators for anyone, a carer for themselves only.
+func actsFor(actor accounts.Principal, carerID int64) bool {
+	return actor.IsStaff(accounts.RoleAdmin, accounts.RoleDuty) || (actor.Kind == accounts.SubjectCarer && actor.ID == carerID)
+}
+
+// personFor loads a person and their carer if actor may act for them. For
+// anyone else the answer is ErrPersonNotFound, so ids reveal nothing.
+func personFor(ctx context.Context, db bun.IDB, actor accounts.Principal, personID int64) (Person, Carer, error) {
+	var p Person
+	err := db.NewSelect().Model(&p).Where("id = ?", personID).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Person{}, Carer{}, ErrPersonNotFound
+	}
+	if err != nil {
+		return Person{}, Carer{}, apperr.Wrapf(err, "reading person %d", personID)
+	}
+	if !actsFor(actor, p.CarerID) {
+		return Person{}, Carer{}, ErrPersonNotFound
+	}
+	c, err := lockCarer(ctx, db, p.CarerID, false)
+	return p, c, err
+}
+
+// lockCarer reads a carer; with forUpdate it also locks the row on
+// PostgreSQL until the transaction ends, so two bookings for one carer
+// check the allowance one after the other. (SQLite transactions already
+// take the write lock when they begin.)
+func lockCarer(ctx context.Context, db bun.IDB, carerID int64, forUpdate bool) (Carer, error) {
+	var c Carer
+	q := db.NewSelect().Model(&c).Where("id = ?", carerID)
+	if forUpdate && db.Dialect().Name() == dialect.PG {
+		q = q.For("UPDATE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return Carer{}, apperr.Wrapf(err, "reading carer %d", carerID)
+	}
+	return c, nil
+}
+
+// bedCandidates returns the active, bookable beds whose contract covers
+// every night from arrive to depart and whose nights are neither booked nor
+// held, limited to bedTypes. beds narrows to some beds (nil for all).
+func bedCandidates(ctx context.Context, db bun.IDB, arrive, depart calendar.Date, bedTypes []string, now time.Time, beds []int64, includeEmergency bool) ([]bedCandidate, error) {
+	var out []bedCandidate
+	q := db.NewSelect().
+		ColumnExpr("b.id AS bed_id, b.label, b.bed_type, b.features, b.emergency_reserved").
+		ColumnExpr("p.id AS provider_id, p.name AS provider_name, p.phone AS provider_phone, p.latitude, p.longitude, p.specialisms, p.age_groups").
+		ColumnExpr("c.nightly_rate_pence").
+		TableExpr("beds AS b").
+		Join("JOIN providers AS p ON p.id = b.provider_id").
+		Join("JOIN contracts AS c ON c.id = b.contract_id").
+		Where("b.active = ?", true).
+		Where("p.active = ?", true).
+		Where("c.starts_on <= ?", arrive).
+		Where("c.ends_on >= ?", depart.AddDays(-1)).
+		Where("b.bed_type IN (?)", bun.In(bedTypes)).
+		Where("NOT EXISTS (SELECT 1 FROM booking_nights AS n WHERE n.place_kind = 'bed' AND n.place_id = b.id AND n.night >= ? AND n.night < ?)", arrive, depart).
+		Where("NOT EXISTS (SELECT 1 FROM holds AS h WHERE h.place_kind = 'bed' AND h.place_id = b.id AND h.expires_at > ? AND h.arrive < ? AND h.depart > ?)", now, depart, arrive).
+		OrderExpr("b.id")
+	if !includeEmergency {
+		q = q.Where("b.emergency_reserved = ?", false)
+	}
+	if beds != nil {
+		q = q.Where("b.id IN (?)", bun.In(beds))
+	}
+	err := q.Scan(ctx, &out)
+	return out, apperr.Wrapf(err, "searching beds")
+}
+
+// personNightsTaken reports whether the person has a booking or a live hold
+// (other than exceptHold) on any night from arrive to depart.
+func personNightsTaken(ctx context.Context, db bun.IDB, personID int64, arrive, depart calendar.Date, now time.Time, exceptHold string) (bool, error) {
+	n, err := db.NewSelect().TableExpr("booking_nights").
+		Where("person_id = ?", personID).Where("night >= ?", arrive).Where("night < ?", depart).Count(ctx)
+	if err != nil || n > 0 {
+		return n > 0, apperr.Wrapf(err, "checking the person's stays")
+	}
+	n, err = db.NewSelect().Model((*Hold)(nil)).
+		Where("person_id = ?", personID).Where("id <> ?", exceptHold).Where("expires_at > ?", now).
+		Where("arrive < ?", depart).Where("depart > ?", arrive).Count(ctx)
+	return n > 0, apperr.Wrapf(err, "checking the person's holds")
+}
+
+func insertHold(ctx context.Context, db bun.IDB, h *Hold) error {
+	_, err := db.NewInsert().Model(h).Exec(ctx)
+	return apperr.Wrapf(err, "storing hold")
+}
+
+func holdByID(ctx context.Context, db bun.IDB, id string) (Hold, error) {
+	var h Hold
+	err := db.NewSelect().Model(&h).Where("id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Hold{}, ErrHoldNotFound
+	}
+	return h, apperr.Wrapf(err, "reading hold")
+}
+
+func deleteHold(ctx context.Context, db bun.IDB, id string) error {
+	_, err := db.NewDelete().Model((*Hold)(nil)).Where("id = ?", id).Exec(ctx)
+	return apperr.Wrapf(err, "deleting hold")
+}
+
+// insertBooking stores a booking with a fresh reference, trying again in
+// the rare case the reference is already used.
+func insertBooking(ctx context.Context, db bun.IDB, b *Booking) error {
+	for range 5 {
+		b.Reference = newReference()
+		// A savepoint lets a clash on the reference be retried without
+		// losing the rest of the transaction on PostgreSQL.
+		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.NewInsert().Model(b).Exec(ctx)
+			return err
+		})
+		if err == nil {
+			return nil
+		}
+		if migrations.ViolatedConstraint(err) != migrations.Unique {
+			return apperr.Wrapf(err, "inserting booking")
+		}
+		// Which unique key? Only a clash on the reference is worth another
+		// try; the other is the idempotency key, which the caller handles.
+		taken, cerr := db.NewSelect().Model((*Booking)(nil)).Where("reference = ?", b.Reference).Exists(ctx)
+		if cerr != nil {
+			return apperr.Wrapf(cerr, "checking booking reference")
+		}
+		if !taken {
+			return errIdempotencyClash.Because(err)
+		}
+	}
+	return apperr.Wrapf(errRefsExhausted, "inserting booking")
+}
+
+var (
+	errRefsExhausted    = apperr.New(apperr.Internal, "no free booking reference after 5 tries")
+	errIdempotencyClash = apperr.New(apperr.Conflict, "A booking was just made with the same Idempotency-Key.")
+)
+
+// insertNights writes one row per night: the primary key refuses any night
+// already taken at that place and slot, and any night the person already
+// has a stay.
+func insertNights(ctx context.Context, db bun.IDB, b Booking, slot int) error {
+	var nights []Night
+	for d := b.Arrive; d.Before(b.Depart); d = d.AddDays(1) {
+		nights = append(nights, Night{PlaceKind: b.PlaceKind, PlaceID: b.PlaceID, Night: d, Slot: slot, BookingID: b.ID, PersonID: b.PersonID})
+	}
+	_, err := db.NewInsert().Model(&nights).Exec(ctx)
+	if migrations.ViolatedConstraint(err) == migrations.Unique {
+		return ErrNightsTaken.Because(err)
+	}
+	return apperr.Wrapf(err, "booking nights")
+}
+
+func bookingByID(ctx context.Context, db bun.IDB, id int64) (Booking, error) {
+	var b Booking
+	err := db.NewSelect().Model(&b).Where("id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Booking{}, ErrBookingNotFound
+	}
+	return b, apperr.Wrapf(err, "reading booking %d", id)
+}
+
+func bookingByIdempotencyKey(ctx context.Context, db bun.IDB, kind string, id int64, key string) (Booking, bool, error) {
+	var b Booking
+	err := db.NewSelect().Model(&b).Where("created_by_kind = ? AND created_by_id = ? AND idempotency_key = ?", kind, id, key).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Booking{}, false, nil
+	}
+	return b, err == nil, apperr.Wrapf(err, "reading booking by idempotency key")
+}

@@ -1,0 +1,219 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/notify"
+)
+
+// HoldRequest asks to hold a place for a person's stay.
+type HoldRequest struct {
+	PersonID       int64
+	Place          Place
+	Arrive, Depart calendar.Date
+}
+
+// CreateHold holds every night of the stay at the place for a short time
+// (Options.HoldTTL), after checking every booking rule. It returns
+// ErrPersonNotFound or ErrPlaceNotFound; an Invalid error naming the broken
+// rule (dates, suitability, emergency reserve, allowance); ErrOtherStay;
+// ErrNightsTaken when any night is booked or held; or ErrHoldsUnavailable
+// when the hold store does not answer — a hold never skips the lock.
+func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req HoldRequest) (Hold, error) {
+	p, c, err := personFor(ctx, s.db, actor, req.PersonID)
+	if err != nil {
+		return Hold{}, err
+	}
+	var f apperr.Fields
+	if req.Place.Kind != PlaceBed {
+		f.Add("place.kind", "Only beds can be held for now; shared-lives hosts come next.")
+	}
+	if req.Place.ID <= 0 {
+		f.Add("place.id", "Choose a place from the search results.")
+	}
+	f.Merge("", s.checkStay(req.Arrive, req.Depart))
+	if err := f.Err(); err != nil {
+		return Hold{}, err
+	}
+	now := s.now().UTC()
+	if err := s.checkBed(ctx, p, req); err != nil {
+		return Hold{}, err
+	}
+	taken, err := personNightsTaken(ctx, s.db, p.ID, req.Arrive, req.Depart, now, "")
+	if err != nil {
+		return Hold{}, err
+	}
+	if taken {
+		return Hold{}, ErrOtherStay.Reason("%s already has a stay, or a place held, on some nights from %s to %s.", p.Name, req.Arrive.Long(), req.Depart.Long())
+	}
+	if err := checkAllowance(ctx, s.db, c, req.Arrive, req.Depart, now, ""); err != nil {
+		return Hold{}, err
+	}
+
+	h := Hold{
+		ID: newHoldID(), PersonID: p.ID, CarerID: c.ID, PlaceKind: req.Place.Kind, PlaceID: req.Place.ID, Slot: 0,
+		Arrive: req.Arrive, Depart: req.Depart, CreatedByKind: string(actor.Kind), CreatedByID: actor.ID,
+		CreatedAt: now, ExpiresAt: now.Add(s.opts.HoldTTL),
+	}
+	keys := nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart)
+	ok, err := s.holds.Claim(ctx, h.ID, keys, s.opts.HoldTTL)
+	if err != nil {
+		return Hold{}, ErrHoldsUnavailable.Because(err)
+	}
+	if !ok {
+		return Hold{}, ErrNightsTaken
+	}
+	if err := insertHold(ctx, s.db, &h); err != nil {
+		_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, keys)
+		return Hold{}, err
+	}
+	return h, nil
+}
+
+// checkBed checks that the bed exists, is bookable ahead, is free on every
+// night under a contract covering them all, and suits the person.
+func (s *Service) checkBed(ctx context.Context, p Person, req HoldRequest) error {
+	now := s.now().UTC()
+	found, err := bedCandidates(ctx, s.db, req.Arrive, req.Depart, []string{"residential", "residential_dementia", "nursing", "nursing_dementia"}, now, []int64{req.Place.ID}, true)
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 {
+		// Say which: no such bed, or a bed that is not free or not covered.
+		if _, err := s.providers.Bed(ctx, req.Place.ID); err != nil {
+			return ErrPlaceNotFound
+		}
+		return ErrNightsTaken.Reason("That bed is not free on every night from %s to %s (booked, held, or outside its contract). Search again for another place.", req.Arrive.Long(), req.Depart.Long())
+	}
+	b := found[0]
+	if b.Emergency {
+		return ErrEmergencyOnly
+	}
+	if _, _, problems := match(p, req.Arrive, b); len(problems) > 0 {
+		return ErrUnsuitable.Reason("%s at %s does not suit %s: %s.", b.Label, b.ProviderName, p.Name, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// ReleaseHold lets a hold go before it expires. It returns ErrHoldNotFound
+// for a hold that is not the actor's to release.
+func (s *Service) ReleaseHold(ctx context.Context, actor accounts.Principal, holdID string) error {
+	h, err := holdByID(ctx, s.db, holdID)
+	if err != nil {
+		return err
+	}
+	if !actsFor(actor, h.CarerID) {
+		return ErrHoldNotFound
+	}
+	if err := deleteHold(ctx, s.db, h.ID); err != nil {
+		return err
+	}
+	return s.holds.Release(ctx, h.ID, nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart))
+}
+
+// Confirm turns a live hold into a confirmed booking, in one transaction
+// that re-checks the allowance, writes one row per night (the database
+// refuses any night already taken), queues the confirmation text and
+// removes the hold. With an idempotency key, the same request again returns
+// the same booking. It returns ErrHoldNotFound (including another carer's
+// hold), ErrHoldExpired, ErrNightsTaken or an Invalid allowance error.
+func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID, idempotencyKey string) (Booking, bool, error) {
+	idempotencyKey = strings.TrimSpace(idempotencyKey)
+	if idempotencyKey != "" {
+		if b, ok, err := bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey); err != nil || ok {
+			return b, false, err
+		}
+	}
+	h, err := holdByID(ctx, s.db, holdID)
+	if err != nil {
+		return Booking{}, false, err
+	}
+	if !actsFor(actor, h.CarerID) {
+		return Booking{}, false, ErrHoldNotFound
+	}
+	now := s.now().UTC()
+	if !now.Before(h.ExpiresAt) {
+		return Booking{}, false, ErrHoldExpired
+	}
+
+	var b Booking
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		c, err := lockCarer(ctx, tx, h.CarerID, true)
+		if err != nil {
+			return err
+		}
+		if err := checkAllowance(ctx, tx, c, h.Arrive, h.Depart, now, h.ID); err != nil {
+			return err
+		}
+		found, err := bedCandidates(ctx, tx, h.Arrive, h.Depart, []string{"residential", "residential_dementia", "nursing", "nursing_dementia"}, now, []int64{h.PlaceID}, true)
+		if err != nil {
+			return err
+		}
+		var rate int64
+		var placeName string
+		if len(found) > 0 {
+			rate, placeName = found[0].NightlyRatePence, found[0].ProviderName
+		} else if placeName, rate, err = s.bedNameAndRate(ctx, tx, h); err != nil {
+			return err
+		}
+		b = Booking{
+			Status: StatusConfirmed, Kind: KindPlanned, PersonID: h.PersonID, CarerID: h.CarerID,
+			PlaceKind: h.PlaceKind, PlaceID: h.PlaceID, Arrive: h.Arrive, Depart: h.Depart, Nights: h.Arrive.DaysUntil(h.Depart),
+			NightlyRatePence: rate, CreatedByKind: string(actor.Kind), CreatedByID: actor.ID,
+			AllowanceRestored: false, CreatedAt: now, UpdatedAt: now,
+		}
+		if idempotencyKey != "" {
+			b.IdempotencyKey = &idempotencyKey
+		}
+		if err := insertBooking(ctx, tx, &b); err != nil {
+			return err
+		}
+		if err := insertNights(ctx, tx, b, h.Slot); err != nil {
+			return err
+		}
+		if err := s.notify.Enqueue(ctx, tx, notify.Outgoing{
+			DedupeKey: bookingKey(b.ID, "confirmed"), To: c.Mobile, Template: notify.TemplateBookingConfirmed,
+			Data: notify.Data{Reference: b.Reference, Place: placeName, Arrive: b.Arrive, Depart: b.Depart},
+		}); err != nil {
+			return err
+		}
+		return deleteHold(ctx, tx, h.ID)
+	})
+	if errors.Is(err, errIdempotencyClash) {
+		// The same request, sent twice at once: the other one made it.
+		b, _, err := bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey)
+		return b, false, err
+	}
+	if err != nil {
+		return Booking{}, false, err
+	}
+	_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart))
+	return b, true, nil
+}
+
+// bedNameAndRate reads a bed's home name and contract rate when the bed no
+// longer shows as free (its nights were taken while the hold was live; the
+// night rows will then refuse the booking).
+func (s *Service) bedNameAndRate(ctx context.Context, db bun.IDB, h Hold) (string, int64, error) {
+	var row struct {
+		Name string `bun:"name"`
+		Rate int64  `bun:"nightly_rate_pence"`
+	}
+	err := db.NewSelect().ColumnExpr("p.name, c.nightly_rate_pence").TableExpr("beds AS b").
+		Join("JOIN providers AS p ON p.id = b.provider_id").Join("JOIN contracts AS c ON c.id = b.contract_id").
+		Where("b.id = ?", h.PlaceID).Scan(ctx, &row)
+	return row.Name, row.Rate, apperr.Wrapf(err, "reading bed %d", h.PlaceID)
+}
+
+func bookingKey(id int64, event string) string {
+	return "booking:" + strconv.FormatInt(id, 10) + ":" + event
+}

@@ -1,0 +1,320 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/booking"
+	"github.com/respite-uk/respite/calendar"
+)
+
+type placeJSON struct {
+	Kind string `json:"kind"`
+	ID   int64  `json:"id"`
+}
+
+type optionJSON struct {
+	Place            placeJSON `json:"place"`
+	Name             string    `json:"name"`
+	Provider         string    `json:"provider"`
+	ProviderID       int64     `json:"provider_id"`
+	DistanceKm       float64   `json:"distance_km"`
+	NightlyRatePence int64     `json:"nightly_rate_pence"`
+	Reasons          []string  `json:"reasons"`
+}
+
+type availabilityJSON struct {
+	Options []optionJSON `json:"options"`
+}
+
+type holdRequest struct {
+	PersonID int64     `json:"person_id"`
+	Place    placeJSON `json:"place"`
+	Arrive   string    `json:"arrive" jsonschema:"format=date"`
+	Depart   string    `json:"depart" jsonschema:"format=date"`
+}
+
+type holdJSON struct {
+	ID        string        `json:"id"`
+	ExpiresAt time.Time     `json:"expires_at"`
+	PersonID  int64         `json:"person_id"`
+	Place     placeJSON     `json:"place"`
+	Arrive    calendar.Date `json:"arrive"`
+	Depart    calendar.Date `json:"depart"`
+	Nights    int           `json:"nights"`
+}
+
+type bookingRequest struct {
+	HoldID string `json:"hold_id"`
+}
+
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+type actorJSON struct {
+	Kind string `json:"kind"`
+	ID   int64  `json:"id"`
+}
+
+type bookingJSON struct {
+	ID                int64         `json:"id"`
+	Reference         string        `json:"reference"`
+	Status            string        `json:"status"`
+	Kind              string        `json:"kind"`
+	PersonID          int64         `json:"person_id"`
+	CarerID           int64         `json:"carer_id"`
+	Place             placeJSON     `json:"place"`
+	Arrive            calendar.Date `json:"arrive"`
+	Depart            calendar.Date `json:"depart"`
+	Nights            int           `json:"nights"`
+	NightlyRatePence  int64         `json:"nightly_rate_pence"`
+	CreatedBy         actorJSON     `json:"created_by"`
+	CreatedAt         time.Time     `json:"created_at"`
+	CancelledAt       *time.Time    `json:"cancelled_at,omitempty"`
+	CancelledBy       *actorJSON    `json:"cancelled_by,omitempty"`
+	CancelReason      *string       `json:"cancel_reason,omitempty"`
+	AllowanceRestored *bool         `json:"allowance_restored,omitempty"`
+}
+
+type bookingList struct {
+	Items      []bookingJSON `json:"items"`
+	NextCursor string        `json:"next_cursor,omitempty"`
+}
+
+type allowanceJSON struct {
+	YearStarts calendar.Date `json:"year_starts"`
+	YearEnds   calendar.Date `json:"year_ends"`
+	Allowed    int           `json:"allowed"`
+	Booked     int           `json:"booked"`
+	Held       int           `json:"held"`
+	Remaining  int           `json:"remaining"`
+}
+
+func toBookingJSON(b booking.Booking) bookingJSON {
+	out := bookingJSON{
+		ID: b.ID, Reference: b.Reference, Status: b.Status, Kind: b.Kind, PersonID: b.PersonID, CarerID: b.CarerID,
+		Place: placeJSON{Kind: b.PlaceKind, ID: b.PlaceID}, Arrive: b.Arrive, Depart: b.Depart, Nights: b.Nights,
+		NightlyRatePence: b.NightlyRatePence, CreatedBy: actorJSON{Kind: b.CreatedByKind, ID: b.CreatedByID}, CreatedAt: b.CreatedAt,
+	}
+	if b.Status == booking.StatusCancelled {
+		out.CancelledAt, out.CancelReason = b.CancelledAt, b.CancelReason
+		if b.CancelledByKind != nil && b.CancelledByID != nil {
+			out.CancelledBy = &actorJSON{Kind: *b.CancelledByKind, ID: *b.CancelledByID}
+		}
+		restored := b.AllowanceRestored
+		out.AllowanceRestored = &restored
+	}
+	return out
+}
+
+// showAvailability lists the places that suit a person for a stay.
+func (s *Server) showAvailability(c *fiber.Ctx) error {
+	var f apperr.Fields
+	q := booking.Search{
+		Arrive: parseDate(&f, "arrive", strings.Clone(c.Query("arrive"))),
+		Depart: parseDate(&f, "depart", strings.Clone(c.Query("depart"))),
+	}
+	personID, err := strconv.ParseInt(c.Query("person_id"), 10, 64)
+	if err != nil || personID <= 0 {
+		f.Add("person_id", "Choose the person the stay is for (their id).")
+	}
+	q.PersonID = personID
+	if near := c.Query("near"); near != "" {
+		lat, lon, ok := parseLatLon(near)
+		if !ok {
+			f.Add("near", "Give a point as LAT,LON, like 53.80,-1.55.")
+		}
+		q.Near = &booking.LatLon{Lat: lat, Lon: lon}
+	}
+	if !f.Has("arrive") && q.Arrive.IsZero() {
+		f.Add("arrive", "Enter the arrival date as YYYY-MM-DD.")
+	}
+	if !f.Has("depart") && q.Depart.IsZero() {
+		f.Add("depart", "Enter the departure date as YYYY-MM-DD.")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	opts, err := s.deps.Booking.Availability(c.UserContext(), principal(c), q)
+	if err != nil {
+		return err
+	}
+	out := availabilityJSON{Options: make([]optionJSON, len(opts))}
+	for i, o := range opts {
+		out.Options[i] = optionJSON{
+			Place: placeJSON{Kind: o.Place.Kind, ID: o.Place.ID}, Name: o.Name, Provider: o.Provider, ProviderID: o.ProviderID,
+			DistanceKm: o.DistanceKm, NightlyRatePence: o.NightlyRatePence, Reasons: o.Reasons,
+		}
+	}
+	return c.JSON(out)
+}
+
+func parseLatLon(s string) (float64, float64, bool) {
+	a, b, ok := strings.Cut(s, ",")
+	if !ok {
+		return 0, 0, false
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return 0, 0, false
+	}
+	return lat, lon, true
+}
+
+// createHold holds a place's nights while the carer confirms.
+func (s *Server) createHold(c *fiber.Ctx) error {
+	var req holdRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var dates apperr.Fields
+	hr := booking.HoldRequest{
+		PersonID: req.PersonID, Place: booking.Place{Kind: req.Place.Kind, ID: req.Place.ID},
+		Arrive: parseDate(&dates, "arrive", req.Arrive), Depart: parseDate(&dates, "depart", req.Depart),
+	}
+	if err := dates.Err(); err != nil {
+		return err
+	}
+	h, err := s.deps.Booking.CreateHold(c.UserContext(), principal(c), hr)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/holds/" + h.ID)
+	return c.Status(fiber.StatusCreated).JSON(holdJSON{
+		ID: h.ID, ExpiresAt: h.ExpiresAt, PersonID: h.PersonID, Place: placeJSON{Kind: h.PlaceKind, ID: h.PlaceID},
+		Arrive: h.Arrive, Depart: h.Depart, Nights: h.Arrive.DaysUntil(h.Depart),
+	})
+}
+
+// releaseHold lets a hold go early.
+func (s *Server) releaseHold(c *fiber.Ctx) error {
+	if err := s.deps.Booking.ReleaseHold(c.UserContext(), principal(c), strings.Clone(c.Params("id"))); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// createBooking confirms a hold. With an Idempotency-Key header the same
+// request again returns the same booking.
+func (s *Server) createBooking(c *fiber.Ctx) error {
+	var req bookingRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.HoldID) == "" {
+		return apperr.Invalidf("hold_id", "Give the id of the hold to confirm.")
+	}
+	key := strings.Clone(c.Get("Idempotency-Key"))
+	if len(key) > 200 {
+		return apperr.Invalidf("Idempotency-Key", "Keep the Idempotency-Key to 200 characters.")
+	}
+	b, created, err := s.deps.Booking.Confirm(c.UserContext(), principal(c), req.HoldID, key)
+	if err != nil {
+		return err
+	}
+	if !created {
+		c.Set("Idempotent-Replayed", "true")
+	}
+	c.Location("/api/v1/bookings/" + strconv.FormatInt(b.ID, 10))
+	return c.Status(fiber.StatusCreated).JSON(toBookingJSON(b))
+}
+
+// listBookings lists bookings: a carer's own, or all for staff.
+func (s *Server) listBookings(c *fiber.Ctx) error {
+	var f apperr.Fields
+	filter := booking.BookingFilter{
+		From:   parseDate(&f, "from", strings.Clone(c.Query("from"))),
+		To:     parseDate(&f, "to", strings.Clone(c.Query("to"))),
+		Status: strings.Clone(c.Query("status")),
+		Page:   pageRequest(c, &f),
+	}
+	if raw := c.Query("person_id"); raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 {
+			f.Add("person_id", "Use a person's id.")
+		}
+		filter.PersonID = id
+	}
+	if kind, raw := c.Query("place_kind"), c.Query("place_id"); kind != "" || raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || id <= 0 || (kind != booking.PlaceBed && kind != booking.PlaceHost) {
+			f.Add("place_id", "Filter by place with both place_kind (bed or host) and place_id.")
+		}
+		filter.Place = &booking.Place{Kind: strings.Clone(kind), ID: id}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	page, err := s.deps.Booking.Bookings(c.UserContext(), principal(c), filter)
+	if err != nil {
+		return err
+	}
+	out := bookingList{Items: make([]bookingJSON, len(page.Items)), NextCursor: cursor(page.Next)}
+	for i, b := range page.Items {
+		out.Items[i] = toBookingJSON(b)
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) showBooking(c *fiber.Ctx) error {
+	id, err := pathID(c, booking.ErrBookingNotFound)
+	if err != nil {
+		return err
+	}
+	b, err := s.deps.Booking.Booking(c.UserContext(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toBookingJSON(b))
+}
+
+// cancelBooking cancels a booking; staff must say why.
+func (s *Server) cancelBooking(c *fiber.Ctx) error {
+	id, err := pathID(c, booking.ErrBookingNotFound)
+	if err != nil {
+		return err
+	}
+	var req cancelRequest
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	b, err := s.deps.Booking.Cancel(c.UserContext(), principal(c), id, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toBookingJSON(b))
+}
+
+// showAllowance shows a carer's nights for the current allowance year.
+func (s *Server) showAllowance(c *fiber.Ctx) error {
+	id, err := pathID(c, booking.ErrCarerNotFound)
+	if err != nil {
+		return err
+	}
+	a, err := s.deps.Booking.Allowance(c.UserContext(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(allowanceJSON{YearStarts: a.YearStarts, YearEnds: a.YearEnds, Allowed: a.Allowed, Booked: a.Booked, Held: a.Held, Remaining: a.Remaining})
+}
+
+var bookingOperations = []operation{
+	{method: "GET", path: "/api/v1/availability", summary: "Places free on every night of a stay, under a contract covering every night, that suit the person (never beds kept for emergencies), best match first, then nearest. Searches that find nothing are recorded for commissioners.", who: "admin, duty, or the person's carer", status: 200, response: availabilityJSON{}, errors: []int{404, 422},
+		query: []queryParam{{"person_id", "The person the stay is for.", "integer"}, {"arrive", "Arrival date, YYYY-MM-DD.", "string"}, {"depart", "Departure date, YYYY-MM-DD.", "string"}, {"near", "LAT,LON to measure distance from (default: the carer's home).", "string"}}},
+	{method: "POST", path: "/api/v1/holds", summary: "Hold a place's nights for 10 minutes while the booking is confirmed; 409 when any night is taken or held, 422 naming a broken rule, 503 if the hold service is down.", who: "admin, duty, or the person's carer", request: holdRequest{}, status: 201, response: holdJSON{}, errors: []int{400, 404, 409, 415, 422, 503}},
+	{method: "DELETE", path: "/api/v1/holds/{id}", summary: "Release a hold early.", who: "admin, duty, or the hold's carer", status: 204, errors: []int{404}},
+	{method: "POST", path: "/api/v1/bookings", summary: "Confirm a hold as a booking. Send an Idempotency-Key header to make retries safe: the same key returns the same booking.", who: "admin, duty, or the hold's carer", request: bookingRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "GET", path: "/api/v1/bookings", summary: "Bookings in id order: a carer sees their own, staff all.", who: "admin, duty, or a carer (their own)", status: 200, response: bookingList{}, errors: []int{422},
+		query: append([]queryParam{{"from", "Stays ending after this date.", "string"}, {"to", "Stays starting on or before this date.", "string"}, {"place_kind", "bed or host (with place_id).", "string"}, {"place_id", "A place's id.", "integer"}, {"person_id", "A person's id.", "integer"}, {"status", "confirmed or cancelled.", "string"}}, pageParams...)},
+	{method: "GET", path: "/api/v1/bookings/{id}", summary: "One booking.", who: "admin, duty, or the booking's carer", status: 200, response: bookingJSON{}, errors: []int{404}},
+	{method: "POST", path: "/api/v1/bookings/{id}/cancel", summary: "Cancel a booking: the nights are freed and given back to the allowance, and the carer is texted. Carers may cancel up to 48 hours before arrival; staff at any time, with a reason.", who: "admin, duty, or the booking's carer", request: cancelRequest{}, status: 200, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "GET", path: "/api/v1/carers/{id}/allowance", summary: "The carer's nights this allowance year: allowed, booked, held and remaining.", who: "admin, duty, or the carer", status: 200, response: allowanceJSON{}, errors: []int{404}},
+}
