@@ -32,6 +32,11 @@ type Config struct {
 	TwilioFrom                string
 	TwilioMessagingServiceSID string
 
+	HoldTTL      time.Duration // RESPITE_HOLD_TTL: how long a place is held while a booking is confirmed
+	LeadDays     int           // RESPITE_BOOKING_LEAD_DAYS: a planned stay starts this many days ahead at the soonest
+	MaxNights    int           // RESPITE_BOOKING_MAX_NIGHTS: the longest planned stay
+	CancelCutoff time.Duration // RESPITE_CANCEL_CUTOFF: how long before arrival carers may cancel online
+
 	SessionTTL     time.Duration  // RESPITE_SESSION_TTL: how long a sign-in lasts
 	LogLevel       slog.Level     // RESPITE_LOG_LEVEL: debug, info, warn, error
 	TrustedProxies []netip.Prefix // RESPITE_TRUSTED_PROXIES: whose X-Forwarded-For to believe
@@ -88,6 +93,22 @@ func Load(getenv func(string) string) (Config, error) {
 		c.checkSMS,
 		func() (err error) {
 			c.SessionTTL, err = parseDuration("RESPITE_SESSION_TTL", get("RESPITE_SESSION_TTL", DefaultSessionTTL.String()), 5*time.Minute, 30*24*time.Hour)
+			return err
+		},
+		func() (err error) {
+			c.HoldTTL, err = parseDuration("RESPITE_HOLD_TTL", get("RESPITE_HOLD_TTL", "10m"), time.Minute, time.Hour)
+			return err
+		},
+		func() (err error) {
+			c.CancelCutoff, err = parseDuration("RESPITE_CANCEL_CUTOFF", get("RESPITE_CANCEL_CUTOFF", "48h"), time.Minute, 30*24*time.Hour)
+			return err
+		},
+		func() (err error) {
+			c.LeadDays, err = parseInt("RESPITE_BOOKING_LEAD_DAYS", get("RESPITE_BOOKING_LEAD_DAYS", "1"), 1, 60)
+			return err
+		},
+		func() (err error) {
+			c.MaxNights, err = parseInt("RESPITE_BOOKING_MAX_NIGHTS", get("RESPITE_BOOKING_MAX_NIGHTS", "14"), 1, 90)
 			return err
 		},
 		func() error {
@@ -197,6 +218,14 @@ func parseDuration(name, raw string, lo, hi time.Duration) (time.Duration, error
 	return d, nil
 }
 
+func parseInt(name, raw string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, &Error{name, fmt.Sprintf("%q must be a whole number from %d to %d", raw, lo, hi)}
+	}
+	return n, nil
+}
+
 func parseProxies(raw string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, part := range strings.Split(raw, ",") {
@@ -244,6 +273,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("twilio_from", c.TwilioFrom),
 		slog.String("twilio_messaging_service_sid", c.TwilioMessagingServiceSID),
 		slog.Duration("session_ttl", c.SessionTTL),
+		slog.Duration("hold_ttl", c.HoldTTL),
+		slog.Int("booking_lead_days", c.LeadDays),
+		slog.Int("booking_max_nights", c.MaxNights),
+		slog.Duration("cancel_cutoff", c.CancelCutoff),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("trusted_proxies", strings.Join(proxies, ",")),
 	)

@@ -21,7 +21,8 @@ func TestLoad_Defaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.DatabaseURL != "file:respite.db" || c.RedisURL != "" || c.SMSProvider != "log" ||
-		c.PublicURL != "http://localhost:8080" || c.SessionTTL != 12*time.Hour || c.UsesPostgres() {
+		c.PublicURL != "http://localhost:8080" || c.SessionTTL != 12*time.Hour || c.UsesPostgres() ||
+		c.HoldTTL != 10*time.Minute || c.LeadDays != 1 || c.MaxNights != 14 || c.CancelCutoff != 48*time.Hour {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -45,6 +46,10 @@ func TestLoad_Bad(t *testing.T) {
 		{map[string]string{"RESPITE_SESSION_TTL": "forever"}, "RESPITE_SESSION_TTL"},
 		{map[string]string{"RESPITE_SESSION_TTL": "1s"}, "RESPITE_SESSION_TTL"},
 		{map[string]string{"RESPITE_LOG_LEVEL": "loud"}, "RESPITE_LOG_LEVEL"},
+		{map[string]string{"RESPITE_HOLD_TTL": "2d"}, "RESPITE_HOLD_TTL"},
+		{map[string]string{"RESPITE_BOOKING_MAX_NIGHTS": "0"}, "RESPITE_BOOKING_MAX_NIGHTS"},
+		{map[string]string{"RESPITE_BOOKING_LEAD_DAYS": "soon"}, "RESPITE_BOOKING_LEAD_DAYS"},
+		{map[string]string{"RESPITE_CANCEL_CUTOFF": "-1h"}, "RESPITE_CANCEL_CUTOFF"},
 		{map[string]string{"RESPITE_TRUSTED_PROXIES": "10.0.0.0/8,nope"}, "RESPITE_TRUSTED_PROXIES"},
 	}
 	for _, tt := range tests {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
@@ -43,10 +44,12 @@ func (b *syncBuffer) String() string {
 
 type testServer struct {
 	*web.Server
-	db       *bun.DB
-	accounts *accounts.Service
-	notify   *notify.Service
-	logs     *syncBuffer
+	db        *bun.DB
+	accounts  *accounts.Service
+	notify    *notify.Service
+	providers *providers.Service
+	booking   *booking.Service
+	logs      *syncBuffer
 }
 
 func newTestServer(t *testing.T, db *bun.DB, tweak ...func(*web.Deps)) *testServer {
@@ -55,17 +58,20 @@ func newTestServer(t *testing.T, db *bun.DB, tweak ...func(*web.Deps)) *testServ
 	acc := accounts.NewService(db, accounts.Options{BcryptCost: bcrypt.MinCost})
 	log := logging.New(logs, slog.LevelDebug)
 	sms := notify.NewService(db, notify.NewLogSender(log), notify.Options{Logger: log, ServiceName: "Leeds Carers Respite", ServicePhone: "0113 496 0000"})
+	prov := providers.NewService(db, nil)
+	book := booking.NewService(db, prov, sms, booking.NewLocalHoldStore(), booking.Options{Logger: log})
 	d := web.Deps{
 		Logger:    log,
 		Accounts:  acc,
-		Providers: providers.NewService(db, nil),
+		Providers: prov,
 		Notify:    sms,
+		Booking:   book,
 		Ready:     []web.Check{{Name: "database", Check: func(ctx context.Context) error { return db.PingContext(ctx) }}},
 	}
 	for _, f := range tweak {
 		f(&d)
 	}
-	return &testServer{Server: web.New(d), db: db, accounts: acc, notify: sms, logs: logs}
+	return &testServer{Server: web.New(d), db: db, accounts: acc, notify: sms, providers: prov, booking: book, logs: logs}
 }
 
 // response is what a test needs of an answer.

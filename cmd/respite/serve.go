@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/config"
 	"github.com/respite-uk/respite/jobs"
 	"github.com/respite-uk/respite/logging"
@@ -45,6 +46,7 @@ type app struct {
 	accounts  *accounts.Service
 	providers *providers.Service
 	notify    *notify.Service
+	booking   *booking.Service
 	jobs      *jobs.Runner
 }
 
@@ -86,6 +88,13 @@ func open(e env) (*app, error) {
 		return nil, err
 	}
 	a.notify = notify.NewService(db, sender, notify.Options{Logger: log, ServiceName: cfg.ServiceName, ServicePhone: cfg.ServicePhone})
+	var holds booking.HoldStore = booking.NewLocalHoldStore()
+	if a.rdb != nil {
+		holds = redisstore.NewHoldStore(a.rdb, "respite:hold:")
+	}
+	a.booking = booking.NewService(db, a.providers, a.notify, holds, booking.Options{
+		Logger: log, HoldTTL: cfg.HoldTTL, LeadDays: cfg.LeadDays, MaxNights: cfg.MaxNights, CancelCutoff: cfg.CancelCutoff,
+	})
 	if err := a.scheduleJobs(); err != nil {
 		a.close()
 		return nil, err
@@ -122,6 +131,11 @@ func (a *app) scheduleJobs() error {
 			Name: "sms-dispatch", Schedule: "@every 5s", Timeout: 2 * time.Minute,
 			Description: "send the texts that are due from the outbox",
 			Run:         a.notify.DispatchDue,
+		},
+		{
+			Name: "booking-reminders", Schedule: "0 9 * * *", Timeout: 10 * time.Minute,
+			Description: "queue reminders a week and a day before each stay, and a follow-up the day after",
+			Run:         a.booking.SendReminders,
 		},
 		{
 			Name: "sessions-cleanup", Schedule: "17 * * * *", Timeout: time.Minute,
@@ -252,6 +266,7 @@ func (a *app) webDeps() web.Deps {
 		Accounts:  a.accounts,
 		Providers: a.providers,
 		Notify:    a.notify,
+		Booking:   a.booking,
 		PublicURL: a.cfg.PublicURL,
 		Metrics:   a.metrics,
 		Ready: []web.Check{{Name: "database", Check: func(ctx context.Context) error {
