@@ -24,8 +24,8 @@ type Allowance struct {
 // Allowance returns the carer's allowance for the allowance year holding
 // today. It returns ErrCarerNotFound for a carer the actor may not see.
 func (s *Service) Allowance(ctx context.Context, actor accounts.Principal, carerID int64) (Allowance, error) {
-	if !actsFor(actor, carerID) {
-		return Allowance{}, ErrCarerNotFound
+	if err := access(actor, carerID, ErrCarerNotFound); err != nil {
+		return Allowance{}, err
 	}
 	c, err := lockCarer(ctx, s.db, carerID, false)
 	if err != nil {

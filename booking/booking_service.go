@@ -33,7 +33,7 @@ func (s *Service) Bookings(ctx context.Context, actor accounts.Principal, f Book
 	case actor.Kind == accounts.SubjectCarer:
 		f.carerOnly = actor.ID
 	case !actor.IsStaff(accounts.RoleAdmin, accounts.RoleDuty):
-		return paging.Page[Booking]{}, ErrNotAllowed
+		return paging.Page[Booking]{}, ErrNotAllowed.Reason("Only the duty team, administrators and carers themselves can see bookings.")
 	}
 	var fields apperr.Fields
 	if f.Status != "" {
@@ -79,8 +79,8 @@ func (s *Service) Booking(ctx context.Context, actor accounts.Principal, id int6
 	if err != nil {
 		return Booking{}, err
 	}
-	if !actsFor(actor, b.CarerID) {
-		return Booking{}, ErrBookingNotFound
+	if err := access(actor, b.CarerID, ErrBookingNotFound); err != nil {
+		return Booking{}, err
 	}
 	return b, nil
 }

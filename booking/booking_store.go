@@ -19,6 +19,19 @@ func actsFor(actor accounts.Principal, carerID int64) bool {
 	return actor.IsStaff(accounts.RoleAdmin, accounts.RoleDuty) || (actor.Kind == accounts.SubjectCarer && actor.ID == carerID)
 }
 
+// access says why actor may not act for the carer: ErrNotAllowed (403) for
+// someone whose role never may, notFound (404) for another carer, so ids
+// reveal nothing; nil when they may.
+func access(actor accounts.Principal, carerID int64, notFound error) error {
+	switch {
+	case actsFor(actor, carerID):
+		return nil
+	case actor.Kind == accounts.SubjectCarer:
+		return notFound
+	}
+	return ErrNotAllowed.Reason("Only the duty team, administrators and carers themselves can do this.")
+}
+
 // personFor loads a person and their carer if actor may act for them. For
 // anyone else the answer is ErrPersonNotFound, so ids reveal nothing.
 func personFor(ctx context.Context, db bun.IDB, actor accounts.Principal, personID int64) (Person, Carer, error) {
@@ -30,8 +43,8 @@ func personFor(ctx context.Context, db bun.IDB, actor accounts.Principal, person
 	if err != nil {
 		return Person{}, Carer{}, apperr.Wrapf(err, "reading person %d", personID)
 	}
-	if !actsFor(actor, p.CarerID) {
-		return Person{}, Carer{}, ErrPersonNotFound
+	if err := access(actor, p.CarerID, ErrPersonNotFound); err != nil {
+		return Person{}, Carer{}, err
 	}
 	c, err := lockCarer(ctx, db, p.CarerID, false)
 	return p, c, err

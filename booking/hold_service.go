@@ -111,8 +111,8 @@ func (s *Service) ReleaseHold(ctx context.Context, actor accounts.Principal, hol
 	if err != nil {
 		return err
 	}
-	if !actsFor(actor, h.CarerID) {
-		return ErrHoldNotFound
+	if err := access(actor, h.CarerID, ErrHoldNotFound); err != nil {
+		return err
 	}
 	if err := deleteHold(ctx, s.db, h.ID); err != nil {
 		return err
@@ -137,8 +137,8 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 	if err != nil {
 		return Booking{}, false, err
 	}
-	if !actsFor(actor, h.CarerID) {
-		return Booking{}, false, ErrHoldNotFound
+	if err := access(actor, h.CarerID, ErrHoldNotFound); err != nil {
+		return Booking{}, false, err
 	}
 	now := s.now().UTC()
 	if !now.Before(h.ExpiresAt) {

@@ -69,6 +69,9 @@ func ParseMobile(s string) (string, error) {
 // DisplayPhone writes an E.164 number for people: national form for UK
 // numbers ("0113 496 0000"), international otherwise.
 func DisplayPhone(e164 string) string {
+	if isDramaMobile(e164) {
+		return "0" + e164[3:7] + " " + e164[7:]
+	}
 	n, err := phonenumbers.Parse(e164, defaultRegion)
 	if err != nil {
 		return e164

@@ -40,8 +40,10 @@ func TestParseMobile(t *testing.T) {
 }
 
 func TestDisplayPhone(t *testing.T) {
-	if got := contact.DisplayPhone("+441134960000"); got != "0113 496 0000" {
-		t.Errorf("DisplayPhone = %q", got)
+	for in, want := range map[string]string{"+441134960000": "0113 496 0000", "+447700900123": "07700 900123", "+33123456789": "+33 1 23 45 67 89"} {
+		if got := contact.DisplayPhone(in); got != want {
+			t.Errorf("DisplayPhone(%s) = %q, want %q", in, got, want)
+		}
 	}
 }
 

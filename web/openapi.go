@@ -62,6 +62,7 @@ var operations = []operation{
 	{method: "PATCH", path: "/api/v1/beds/{id}", summary: "Change a bed; fields left out stay as they are.", who: "admin", request: bedPatchRequest{}, status: 200, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
 }
 
+func init() { operations = append(operations, carerOperations...) }
 func init() { operations = append(operations, bookingOperations...) }
 
 var (

@@ -40,6 +40,9 @@ func (s *Server) routes() {
 	api.Get("/beds/:id", staff, s.showBed)
 	api.Patch("/beds/:id", admin, s.updateBed)
 
+	// Carers and the people they care for.
+	s.carerRoutes(api)
+
 	// Finding, holding and booking a stay: carers for their own people,
 	// duty staff and admins for anyone.
 	booker := s.staffOrCarer(accounts.RoleAdmin, accounts.RoleDuty)

@@ -1,0 +1,499 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/contact"
+	"github.com/respite-uk/respite/paging"
+)
+
+// CarerInput is what staff enter to register a carer after their carer's
+// assessment.
+type CarerInput struct {
+	Name      string
+	Mobile    string
+	Email     *string // optional
+	Postcode  string
+	Latitude  *float64
+	Longitude *float64
+	// AllowanceNights is the respite nights a year the assessment granted.
+	AllowanceNights     *int
+	AllowanceYearStarts calendar.Date
+	// EmergencyCard is the number on the card the carer carries; optional.
+	EmergencyCard         *string
+	EmergencyPlan         string
+	EmergencyContactName  string
+	EmergencyContactPhone *string // optional
+}
+
+// CarerPatch changes some of a carer's details; nil fields stay as they are.
+// An empty string clears an optional field (email, emergency card, emergency
+// contact phone).
+type CarerPatch struct {
+	Name                  *string
+	Mobile                *string
+	Email                 *string
+	Postcode              *string
+	Latitude              *float64
+	Longitude             *float64
+	AllowanceNights       *int
+	AllowanceYearStarts   *calendar.Date
+	EmergencyCard         *string
+	EmergencyPlan         *string
+	EmergencyContactName  *string
+	EmergencyContactPhone *string
+}
+
+// CarerFilter narrows a list of carers.
+type CarerFilter struct {
+	Query string // part of the name, any case
+	Page  paging.Request
+}
+
+// PersonInput is what staff enter about someone a carer looks after.
+type PersonInput struct {
+	Name         string
+	DateOfBirth  calendar.Date
+	Needs        []string
+	Requirements []string
+	StaffNotes   string // for staff only
+}
+
+// PersonPatch changes some of a person's details; nil fields stay as they are.
+type PersonPatch struct {
+	Name         *string
+	DateOfBirth  *calendar.Date
+	Needs        *[]string
+	Requirements *[]string
+	StaffNotes   *string
+}
+
+// Errors about carers and the people they care for.
+var (
+	ErrCarerNotFound      = apperr.New(apperr.NotFound, "There is no carer with that id.")
+	ErrPersonNotFound     = apperr.New(apperr.NotFound, "There is no cared-for person with that id.")
+	ErrMobileTaken        = apperr.New(apperr.Conflict, "Another carer is already registered with that mobile number.")
+	ErrEmergencyCardTaken = apperr.New(apperr.Conflict, "Another carer already has an emergency card with that number.")
+	// ErrNotAllowed refuses a change by anyone but the duty team and
+	// administrators. Other refusals are copies of it with a Reason, so
+	// errors.Is still finds it.
+	ErrNotAllowed = apperr.New(apperr.Forbidden, "Only the duty team and administrators can change carers' records.")
+
+	errMayNotSeeCarers = ErrNotAllowed.Reason("Only the duty team and administrators can see carers' records.")
+)
+
+// Limits on what people type.
+const (
+	maxNameRunes      = 200
+	maxLongTextRunes  = 4000
+	maxAllowance      = 366 // a night a day, in a leap year
+	maxAgeYears       = 120 // older is a typing mistake in the year
+	emergencyCardHint = "An emergency card number is 4 to 20 letters, digits or dashes, like LCC-04521."
+)
+
+var emergencyCardPattern = regexp.MustCompile(`^[A-Z0-9-]{4,20}$`)
+
+// runsCarers reports whether actor is staff who look after carers' records.
+func runsCarers(actor accounts.Principal) bool {
+	return actor.IsStaff(accounts.RoleAdmin, accounts.RoleDuty)
+}
+
+// mayChangeCarers refuses anyone but duty staff and administrators.
+func mayChangeCarers(actor accounts.Principal) error {
+	if runsCarers(actor) {
+		return nil
+	}
+	return ErrNotAllowed
+}
+
+// maySeeCarers refuses everyone but duty staff, administrators and carers,
+// whom maySeeCarer then narrows to their own records.
+func maySeeCarers(actor accounts.Principal) error {
+	if runsCarers(actor) || actor.Kind == accounts.SubjectCarer {
+		return nil
+	}
+	return errMayNotSeeCarers
+}
+
+// maySeeCarer decides whether actor may read carer carerID's records. A
+// carer may read their own; anyone else's is answered with notFound, so ids
+// reveal nothing.
+func maySeeCarer(actor accounts.Principal, carerID int64, notFound error) error {
+	if err := maySeeCarers(actor); err != nil {
+		return err
+	}
+	if actor.Kind == accounts.SubjectCarer && actor.ID != carerID {
+		return notFound
+	}
+	return nil
+}
+
+// CreateCarer registers a carer. It returns ErrNotAllowed, ErrMobileTaken,
+// ErrEmergencyCardTaken, or an Invalid error naming every bad field; nothing
+// is written when anything is wrong.
+func (s *Service) CreateCarer(ctx context.Context, actor accounts.Principal, in CarerInput) (Carer, error) {
+	if err := mayChangeCarers(actor); err != nil {
+		return Carer{}, err
+	}
+	c, err := newCarer(in)
+	if err != nil {
+		return Carer{}, err
+	}
+	c.CreatedAt = s.now().UTC()
+	c.UpdatedAt = c.CreatedAt
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkCarerUnique(ctx, tx, c); err != nil {
+			return err
+		}
+		return insertCarer(ctx, tx, &c)
+	})
+	if err != nil {
+		return Carer{}, err
+	}
+	return c, nil
+}
+
+// Carer returns one carer. Carers may read their own record only; for
+// anyone else's the answer is ErrCarerNotFound. Staff other than duty and
+// administrators get ErrNotAllowed.
+func (s *Service) Carer(ctx context.Context, actor accounts.Principal, id int64) (Carer, error) {
+	if err := maySeeCarer(actor, id, ErrCarerNotFound); err != nil {
+		return Carer{}, err
+	}
+	return carerByID(ctx, s.db, id)
+}
+
+// Carers lists carers in id order, a page at a time. Only duty staff and
+// administrators may; anyone else gets ErrNotAllowed.
+func (s *Service) Carers(ctx context.Context, actor accounts.Principal, f CarerFilter) (paging.Page[Carer], error) {
+	if !runsCarers(actor) {
+		return paging.Page[Carer]{}, errMayNotSeeCarers
+	}
+	f.Page = f.Page.Clamp()
+	f.Query = strings.TrimSpace(f.Query)
+	items, err := listCarers(ctx, s.db, f)
+	if err != nil {
+		return paging.Page[Carer]{}, err
+	}
+	return paging.Cut(items, f.Page.Limit, func(c Carer) int64 { return c.ID }), nil
+}
+
+// UpdateCarer changes a carer's record. It returns ErrNotAllowed,
+// ErrCarerNotFound, ErrMobileTaken, ErrEmergencyCardTaken, or an Invalid
+// error naming every bad field; nothing is changed when anything is wrong.
+func (s *Service) UpdateCarer(ctx context.Context, actor accounts.Principal, id int64, patch CarerPatch) (Carer, error) {
+	if err := mayChangeCarers(actor); err != nil {
+		return Carer{}, err
+	}
+	var c Carer
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if c, err = carerByID(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := c.apply(patch); err != nil {
+			return err
+		}
+		if err := checkCarerUnique(ctx, tx, c); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now().UTC()
+		return updateCarer(ctx, tx, &c)
+	})
+	if err != nil {
+		return Carer{}, err
+	}
+	return c, nil
+}
+
+// CarerByMobile finds the carer registered with a mobile number, written
+// any way people write it, for signing in by SMS. found is false for a
+// number that is no one's, or is not a phone number at all.
+func (s *Service) CarerByMobile(ctx context.Context, mobile string) (c Carer, found bool, err error) {
+	e164, err := contact.ParsePhone(mobile)
+	if err != nil {
+		return Carer{}, false, nil
+	}
+	return carerByMobile(ctx, s.db, e164)
+}
+
+// AddPerson records someone a carer looks after. It returns ErrNotAllowed,
+// ErrCarerNotFound, or an Invalid error naming every bad field.
+func (s *Service) AddPerson(ctx context.Context, actor accounts.Principal, carerID int64, in PersonInput) (Person, error) {
+	if err := mayChangeCarers(actor); err != nil {
+		return Person{}, err
+	}
+	p := Person{
+		CarerID: carerID, Name: in.Name, DateOfBirth: in.DateOfBirth,
+		Needs: in.Needs, Requirements: in.Requirements, StaffNotes: in.StaffNotes,
+	}
+	if err := p.check(s.today()); err != nil {
+		return Person{}, err
+	}
+	p.CreatedAt = s.now().UTC()
+	p.UpdatedAt = p.CreatedAt
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := carerByID(ctx, tx, carerID); err != nil {
+			return err
+		}
+		return insertPerson(ctx, tx, &p)
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return p, nil
+}
+
+// Person returns one cared-for person. A carer may read their own people
+// only; for anyone else's the answer is ErrPersonNotFound. Staff other than
+// duty and administrators get ErrNotAllowed.
+func (s *Service) Person(ctx context.Context, actor accounts.Principal, id int64) (Person, error) {
+	if err := maySeeCarers(actor); err != nil {
+		return Person{}, err
+	}
+	p, err := personByID(ctx, s.db, id)
+	if err != nil {
+		return Person{}, err
+	}
+	if err := maySeeCarer(actor, p.CarerID, ErrPersonNotFound); err != nil {
+		return Person{}, err
+	}
+	return p, nil
+}
+
+// People lists the people a carer looks after, in id order. A carer may
+// list their own only; for anyone else's the answer is ErrCarerNotFound.
+func (s *Service) People(ctx context.Context, actor accounts.Principal, carerID int64) ([]Person, error) {
+	if err := maySeeCarer(actor, carerID, ErrCarerNotFound); err != nil {
+		return nil, err
+	}
+	if _, err := carerByID(ctx, s.db, carerID); err != nil {
+		return nil, err
+	}
+	return peopleOfCarer(ctx, s.db, carerID)
+}
+
+// UpdatePerson changes a cared-for person's details. It returns
+// ErrNotAllowed, ErrPersonNotFound, or an Invalid error naming every bad
+// field; nothing is changed when anything is wrong.
+func (s *Service) UpdatePerson(ctx context.Context, actor accounts.Principal, id int64, patch PersonPatch) (Person, error) {
+	if err := mayChangeCarers(actor); err != nil {
+		return Person{}, err
+	}
+	var p Person
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if p, err = personByID(ctx, tx, id); err != nil {
+			return err
+		}
+		patchField(&p.Name, patch.Name)
+		patchField(&p.DateOfBirth, patch.DateOfBirth)
+		patchField(&p.Needs, patch.Needs)
+		patchField(&p.Requirements, patch.Requirements)
+		patchField(&p.StaffNotes, patch.StaffNotes)
+		if err := p.check(s.today()); err != nil {
+			return err
+		}
+		p.UpdatedAt = s.now().UTC()
+		return updatePerson(ctx, tx, &p)
+	})
+	if err != nil {
+		return Person{}, err
+	}
+	return p, nil
+}
+
+// missingNumbers says which required numbers an input left out. Once
+// stored they always have a value, so a patch leaves none out.
+type missingNumbers struct{ latitude, longitude, allowanceNights bool }
+
+// newCarer builds a Carer from input, naming every bad field.
+func newCarer(in CarerInput) (Carer, error) {
+	c := Carer{
+		Name: in.Name, Mobile: in.Mobile, Email: in.Email, Postcode: in.Postcode,
+		AllowanceYearStarts: in.AllowanceYearStarts, EmergencyCard: in.EmergencyCard,
+		EmergencyPlan: in.EmergencyPlan, EmergencyContactName: in.EmergencyContactName,
+		EmergencyContactPhone: in.EmergencyContactPhone,
+	}
+	patchField(&c.Latitude, in.Latitude)
+	patchField(&c.Longitude, in.Longitude)
+	patchField(&c.AllowanceNights, in.AllowanceNights)
+	var f apperr.Fields
+	c.tidy(&f, missingNumbers{latitude: in.Latitude == nil, longitude: in.Longitude == nil, allowanceNights: in.AllowanceNights == nil})
+	return c, f.Err()
+}
+
+// apply changes c by patch and checks the result as a whole.
+func (c *Carer) apply(patch CarerPatch) error {
+	patchField(&c.Name, patch.Name)
+	patchField(&c.Mobile, patch.Mobile)
+	patchOptional(&c.Email, patch.Email)
+	patchField(&c.Postcode, patch.Postcode)
+	patchField(&c.Latitude, patch.Latitude)
+	patchField(&c.Longitude, patch.Longitude)
+	patchField(&c.AllowanceNights, patch.AllowanceNights)
+	patchField(&c.AllowanceYearStarts, patch.AllowanceYearStarts)
+	patchOptional(&c.EmergencyCard, patch.EmergencyCard)
+	patchField(&c.EmergencyPlan, patch.EmergencyPlan)
+	patchField(&c.EmergencyContactName, patch.EmergencyContactName)
+	patchOptional(&c.EmergencyContactPhone, patch.EmergencyContactPhone)
+	var f apperr.Fields
+	c.tidy(&f, missingNumbers{})
+	return f.Err()
+}
+
+// tidy normalises what people typed and adds an error for every rule
+// broken, in the order the fields are entered.
+func (c *Carer) tidy(f *apperr.Fields, missing missingNumbers) {
+	c.Name = strings.TrimSpace(c.Name)
+	checkText(f, "name", c.Name, "Enter the carer's name.", maxNameRunes)
+
+	if mobile, err := contact.ParseMobile(c.Mobile); err != nil {
+		f.Add("mobile", "%s", err.Error())
+	} else {
+		c.Mobile = mobile
+	}
+	c.Email = trimmedOrNil(c.Email, accounts.NormalizeEmail)
+	if c.Email != nil {
+		if a, err := mail.ParseAddress(*c.Email); err != nil || a.Address != *c.Email || !strings.Contains(*c.Email, ".") {
+			f.Add("email", "Enter an email address in the form name@example.org, or leave it out.")
+		}
+	}
+	if pc, err := contact.ParsePostcode(c.Postcode); err != nil {
+		f.Add("postcode", "%s", err.Error())
+	} else {
+		c.Postcode = pc
+	}
+	switch {
+	case missing.latitude:
+		f.Add("latitude", "Enter the latitude of the carer's home (between -90 and 90).")
+	case math.IsNaN(c.Latitude) || c.Latitude < -90 || c.Latitude > 90:
+		f.Add("latitude", "The latitude must be between -90 and 90.")
+	}
+	switch {
+	case missing.longitude:
+		f.Add("longitude", "Enter the longitude of the carer's home (between -180 and 180).")
+	case math.IsNaN(c.Longitude) || c.Longitude < -180 || c.Longitude > 180:
+		f.Add("longitude", "The longitude must be between -180 and 180.")
+	}
+	switch {
+	case missing.allowanceNights:
+		f.Add("allowance_nights", "Enter the respite nights a year from the carer's assessment (0 to %d).", maxAllowance)
+	case c.AllowanceNights < 0 || c.AllowanceNights > maxAllowance:
+		f.Add("allowance_nights", "The allowance must be from 0 to %d nights a year.", maxAllowance)
+	}
+	if c.AllowanceYearStarts.IsZero() {
+		f.Add("allowance_year_starts", "Enter the date the carer's allowance year starts, as YYYY-MM-DD.")
+	}
+
+	c.EmergencyCard = trimmedOrNil(c.EmergencyCard, strings.ToUpper)
+	if c.EmergencyCard != nil && !emergencyCardPattern.MatchString(*c.EmergencyCard) {
+		f.Add("emergency_card", "%s", emergencyCardHint)
+	}
+	c.EmergencyPlan = strings.TrimSpace(c.EmergencyPlan)
+	checkText(f, "emergency_plan", c.EmergencyPlan, "", maxLongTextRunes)
+	c.EmergencyContactName = strings.TrimSpace(c.EmergencyContactName)
+	c.EmergencyContactPhone = trimmedOrNil(c.EmergencyContactPhone, nil)
+	// A name with no number cannot be rung, and a number with no name leaves
+	// duty staff not knowing whom they are ringing.
+	if c.EmergencyContactName == "" && c.EmergencyContactPhone != nil {
+		f.Add("emergency_contact_name", "Enter the name of the person to ring in an emergency.")
+	} else {
+		checkText(f, "emergency_contact_name", c.EmergencyContactName, "", maxNameRunes)
+	}
+	switch {
+	case c.EmergencyContactPhone != nil:
+		if phone, err := contact.ParsePhone(*c.EmergencyContactPhone); err != nil {
+			f.Add("emergency_contact_phone", "%s", err.Error())
+		} else {
+			c.EmergencyContactPhone = &phone
+		}
+	case c.EmergencyContactName != "":
+		f.Add("emergency_contact_phone", "Enter a phone number for %s.", c.EmergencyContactName)
+	}
+}
+
+// check tidies a person's details and names every rule they break. today
+// bounds the date of birth.
+func (p *Person) check(today calendar.Date) error {
+	var f apperr.Fields
+	p.Name = strings.TrimSpace(p.Name)
+	checkText(&f, "name", p.Name, "Enter the person's name.", maxNameRunes)
+	oldest := anniversary(today, today.Year-maxAgeYears)
+	switch {
+	case p.DateOfBirth.IsZero():
+		f.Add("date_of_birth", "Enter the person's date of birth, as YYYY-MM-DD.")
+	case p.DateOfBirth.After(today):
+		f.Add("date_of_birth", "The date of birth cannot be in the future.")
+	case p.DateOfBirth.Before(oldest):
+		f.Add("date_of_birth", "The date of birth is more than %d years ago; check the year.", maxAgeYears)
+	}
+	p.Needs = nonNilStrings(p.Needs)
+	p.Requirements = nonNilStrings(p.Requirements)
+	f.AllOneOf("needs", p.Needs, Needs)
+	f.AllOneOf("requirements", p.Requirements, Requirements)
+	p.StaffNotes = strings.TrimSpace(p.StaffNotes)
+	checkText(&f, "staff_notes", p.StaffNotes, "", maxLongTextRunes)
+	return f.Err()
+}
+
+// checkText adds missing when value is empty (unless missing is "", for
+// optional text) and an error when value is longer than maxRunes.
+func checkText(f *apperr.Fields, field, value, missing string, maxRunes int) {
+	switch {
+	case value == "" && missing != "":
+		f.Add(field, "%s", missing)
+	case utf8.RuneCountInString(value) > maxRunes:
+		f.Add(field, "This must be %d characters or fewer.", maxRunes)
+	}
+}
+
+// patchField sets *dst to *v when v is not nil.
+func patchField[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// patchOptional sets an optional text field from a patch: nil leaves it, and
+// an empty string (after tidying) clears it.
+func patchOptional(dst **string, v *string) {
+	if v != nil {
+		s := *v
+		*dst = &s
+	}
+}
+
+// trimmedOrNil trims an optional text and applies normalise (when not nil);
+// empty text becomes nil, meaning none.
+func trimmedOrNil(s *string, normalise func(string) string) *string {
+	if s == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*s)
+	if normalise != nil {
+		t = normalise(t)
+	}
+	if t == "" {
+		return nil
+	}
+	return &t
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,122 @@
+package booking
+
+import (
+	"context"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/migrations"
+)
+
+func insertCarer(ctx context.Context, db bun.IDB, c *Carer) error {
+	_, err := db.NewInsert().Model(c).Returning("id").Exec(ctx)
+	if migrations.ViolatedConstraint(err) == migrations.Unique {
+		return carerTaken(err)
+	}
+	return apperr.Wrapf(err, "inserting carer")
+}
+
+func updateCarer(ctx context.Context, db bun.IDB, c *Carer) error {
+	_, err := db.NewUpdate().Model(c).ExcludeColumn("id", "created_at").WherePK().Exec(ctx)
+	if migrations.ViolatedConstraint(err) == migrations.Unique {
+		return carerTaken(err)
+	}
+	return apperr.Wrapf(err, "updating carer %d", c.ID)
+}
+
+// carerTaken says which unique value a write clashed on. checkCarerUnique
+// finds clashes first; this catches one that another transaction committed
+// in between, which only PostgreSQL allows (SQLite runs one writer at a
+// time), and PostgreSQL names the constraint.
+func carerTaken(err error) error {
+	if strings.Contains(migrations.ConstraintName(err), "emergency_card") {
+		return ErrEmergencyCardTaken.Because(err)
+	}
+	return ErrMobileTaken.Because(err)
+}
+
+// checkCarerUnique returns ErrMobileTaken or ErrEmergencyCardTaken when
+// another carer already has c's mobile number or emergency card.
+func checkCarerUnique(ctx context.Context, db bun.IDB, c Carer) error {
+	taken, err := db.NewSelect().Model((*Carer)(nil)).Where("mobile = ?", c.Mobile).Where("id <> ?", c.ID).Exists(ctx)
+	if err != nil {
+		return apperr.Wrapf(err, "checking carers' mobile numbers")
+	}
+	if taken {
+		return ErrMobileTaken
+	}
+	if c.EmergencyCard == nil {
+		return nil
+	}
+	taken, err = db.NewSelect().Model((*Carer)(nil)).Where("emergency_card = ?", *c.EmergencyCard).Where("id <> ?", c.ID).Exists(ctx)
+	if err != nil {
+		return apperr.Wrapf(err, "checking carers' emergency cards")
+	}
+	if taken {
+		return ErrEmergencyCardTaken
+	}
+	return nil
+}
+
+func carerByID(ctx context.Context, db bun.IDB, id int64) (Carer, error) {
+	var c Carer
+	err := db.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Carer{}, ErrCarerNotFound
+	}
+	return c, apperr.Wrapf(err, "reading carer %d", id)
+}
+
+func carerByMobile(ctx context.Context, db bun.IDB, e164 string) (Carer, bool, error) {
+	var c Carer
+	err := db.NewSelect().Model(&c).Where("mobile = ?", e164).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Carer{}, false, nil
+	}
+	if err != nil {
+		return Carer{}, false, apperr.Wrapf(err, "finding a carer by mobile number")
+	}
+	return c, true, nil
+}
+
+func listCarers(ctx context.Context, db bun.IDB, f CarerFilter) ([]Carer, error) {
+	var cs []Carer
+	q := db.NewSelect().Model(&cs).Where("id > ?", f.Page.After).OrderExpr("id").Limit(int64(f.Page.Limit) + 1)
+	if f.Query != "" {
+		q = q.Where("lower(name) LIKE ? ESCAPE '\\'", "%"+escapeLikeCarer(strings.ToLower(f.Query))+"%")
+	}
+	err := q.Scan(ctx)
+	return cs, apperr.Wrapf(err, "listing carers")
+}
+
+// escapeLikeCarer stops % and _ typed by a person from acting as wildcards.
+func escapeLikeCarer(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func insertPerson(ctx context.Context, db bun.IDB, p *Person) error {
+	_, err := db.NewInsert().Model(p).Returning("id").Exec(ctx)
+	return apperr.Wrapf(err, "inserting person")
+}
+
+func updatePerson(ctx context.Context, db bun.IDB, p *Person) error {
+	_, err := db.NewUpdate().Model(p).ExcludeColumn("id", "carer_id", "created_at").WherePK().Exec(ctx)
+	return apperr.Wrapf(err, "updating person %d", p.ID)
+}
+
+func personByID(ctx context.Context, db bun.IDB, id int64) (Person, error) {
+	var p Person
+	err := db.NewSelect().Model(&p).Where("id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Person{}, ErrPersonNotFound
+	}
+	return p, apperr.Wrapf(err, "reading person %d", id)
+}
+
+func peopleOfCarer(ctx context.Context, db bun.IDB, carerID int64) ([]Person, error) {
+	ps := []Person{}
+	err := db.NewSelect().Model(&ps).Where("carer_id = ?", carerID).OrderExpr("id").Scan(ctx)
+	return ps, apperr.Wrapf(err, "listing people of carer %d", carerID)
+}
