@@ -30,6 +30,8 @@ type Service struct {
 	// sign anyone in should not pay.
 	dummyOnce sync.Once
 	dummyHash []byte
+	// codes is how people sign in with a code sent by SMS (code.go).
+	codes codeSetup
 }
 
 // Options tune the service; the zero value gives production defaults.

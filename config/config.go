@@ -37,6 +37,7 @@ type Config struct {
 	MaxNights    int           // RESPITE_BOOKING_MAX_NIGHTS: the longest planned stay
 	CancelCutoff time.Duration // RESPITE_CANCEL_CUTOFF: how long before arrival carers may cancel online
 
+	CodeKey        string         // RESPITE_CODE_KEY: secret for sign-in code hashes; unset: one stored in the database
 	SessionTTL     time.Duration  // RESPITE_SESSION_TTL: how long a sign-in lasts
 	LogLevel       slog.Level     // RESPITE_LOG_LEVEL: debug, info, warn, error
 	TrustedProxies []netip.Prefix // RESPITE_TRUSTED_PROXIES: whose X-Forwarded-For to believe
@@ -84,6 +85,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TwilioAuthToken:           get("TWILIO_AUTH_TOKEN", ""),
 		TwilioFrom:                get("TWILIO_FROM", ""),
 		TwilioMessagingServiceSID: get("TWILIO_MESSAGING_SERVICE_SID", ""),
+		CodeKey:                   get("RESPITE_CODE_KEY", ""),
 	}
 	checks := []func() error{
 		func() error { return checkAddr(c.Addr) },
@@ -91,6 +93,12 @@ func Load(getenv func(string) string) (Config, error) {
 		func() error { return checkRedisURL(c.RedisURL) },
 		func() error { return checkPublicURL(c.PublicURL) },
 		c.checkSMS,
+		func() error {
+			if c.CodeKey != "" && len(c.CodeKey) < 32 {
+				return &Error{"RESPITE_CODE_KEY", "must be at least 32 characters (try: openssl rand -base64 32), or unset"}
+			}
+			return nil
+		},
 		func() (err error) {
 			c.SessionTTL, err = parseDuration("RESPITE_SESSION_TTL", get("RESPITE_SESSION_TTL", DefaultSessionTTL.String()), 5*time.Minute, 30*24*time.Hour)
 			return err
@@ -272,6 +280,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("twilio_auth_token", mask(c.TwilioAuthToken)),
 		slog.String("twilio_from", c.TwilioFrom),
 		slog.String("twilio_messaging_service_sid", c.TwilioMessagingServiceSID),
+		slog.String("code_key", mask(c.CodeKey)),
 		slog.Duration("session_ttl", c.SessionTTL),
 		slog.Duration("hold_ttl", c.HoldTTL),
 		slog.Int("booking_lead_days", c.LeadDays),

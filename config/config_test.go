@@ -47,6 +47,7 @@ func TestLoad_Bad(t *testing.T) {
 		{map[string]string{"RESPITE_SESSION_TTL": "1s"}, "RESPITE_SESSION_TTL"},
 		{map[string]string{"RESPITE_LOG_LEVEL": "loud"}, "RESPITE_LOG_LEVEL"},
 		{map[string]string{"RESPITE_HOLD_TTL": "2d"}, "RESPITE_HOLD_TTL"},
+		{map[string]string{"RESPITE_CODE_KEY": "short"}, "RESPITE_CODE_KEY"},
 		{map[string]string{"RESPITE_BOOKING_MAX_NIGHTS": "0"}, "RESPITE_BOOKING_MAX_NIGHTS"},
 		{map[string]string{"RESPITE_BOOKING_LEAD_DAYS": "soon"}, "RESPITE_BOOKING_LEAD_DAYS"},
 		{map[string]string{"RESPITE_CANCEL_CUTOFF": "-1h"}, "RESPITE_CANCEL_CUTOFF"},
@@ -80,7 +81,7 @@ func TestConfig_LogValueMasksSecrets(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	out := buf.String()
-	for _, secret := range []string{"db-secret", "redis-secret", "twilio-secret"} {
+	for _, secret := range []string{"db-secret", "redis-secret", "twilio-secret", "code-secret"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("log line shows %q: %s", secret, out)
 		}

@@ -168,8 +168,21 @@ func (s *Service) Dispatch(ctx context.Context) (DispatchReport, error) {
 	return r, ctx.Err()
 }
 
-// deliver sends one claimed message and records the outcome.
+// deliver sends one claimed message and records the outcome; once no
+// further try needs it, a sign-in code is blanked from the stored text.
 func (s *Service) deliver(ctx context.Context, m Message, r *DispatchReport) error {
+	before := *r
+	if err := s.send(ctx, m, r); err != nil {
+		return err
+	}
+	if m.Data.Code != "" && r.Retried == before.Retried && r.Deferred == before.Deferred {
+		return forgetCode(ctx, s.db, m, s.now().UTC())
+	}
+	return nil
+}
+
+// send makes one try at a claimed message and records the outcome.
+func (s *Service) send(ctx context.Context, m Message, r *DispatchReport) error {
 	now := s.now().UTC()
 	tmpl, _ := Lookup(m.Template)
 	if !tmpl.ReachesOptedOut {

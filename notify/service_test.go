@@ -330,3 +330,18 @@ func TestDispatch_ConcurrentDispatchersSendEachMessageOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestSignInCodesAreForgottenOnceSent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db, london("2027-04-01 10:00"))
+		f.enqueue(t, code("c", "07700 900123"))
+		f.dispatch(t)
+		m := f.message(t, "c")
+		if m.Status != notify.StatusSent || strings.Contains(m.Body, "482913") || m.Data.Code != "" || !strings.Contains(m.Body, "(code hidden)") {
+			t.Errorf("after sending, the outbox still holds the code: %q %+v", m.Body, m.Data)
+		}
+		if !strings.Contains(f.logs.String(), "482913") {
+			t.Error("the log sender did not log the text it sent")
+		}
+	})
+}

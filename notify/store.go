@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -198,4 +199,17 @@ func messageByID(ctx context.Context, db bun.IDB, id int64) (Message, error) {
 		return Message{}, ErrMessageNotFound
 	}
 	return m, apperr.Wrapf(err, "reading message %d", id)
+}
+
+// forgetCode blanks a sign-in code from a message that has been sent (or
+// will never be), so neither admins reading the outbox nor a copy of the
+// database can use it to sign in as someone else.
+func forgetCode(ctx context.Context, db bun.IDB, m Message, now time.Time) error {
+	data := m.Data
+	data.Code = ""
+	_, err := db.NewUpdate().Model((*Message)(nil)).
+		Set("body = ?", strings.ReplaceAll(m.Body, m.Data.Code, "(code hidden)")).
+		Set("data = ?", data).Set("updated_at = ?", now).
+		Where("id = ?", m.ID).Exec(ctx)
+	return apperr.Wrapf(err, "blanking the code of message %d", m.ID)
 }

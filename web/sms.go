@@ -113,6 +113,10 @@ func toMessageJSON(m notify.Message) messageJSON {
 	if m.ProviderMessageID != nil {
 		out.ProviderMessageID = *m.ProviderMessageID
 	}
+	if m.Data.Code != "" {
+		// A code not yet sent is still live: nobody but its owner sees it.
+		out.Body = strings.ReplaceAll(out.Body, m.Data.Code, "(code hidden)")
+	}
 	return out
 }
 

@@ -138,8 +138,8 @@ func TestMessagesAPI(t *testing.T) {
 		t.Fatalf("messages = %d %s", r.status, r.body)
 	}
 	first := items[0].(map[string]any)
-	if first["to"] != "+447700900123" || first["status"] != "sent" || !strings.Contains(first["body"].(string), "000003") {
-		t.Errorf("newest message = %v", first)
+	if first["to"] != "+447700900123" || first["status"] != "sent" || strings.Contains(first["body"].(string), "000003") || !strings.Contains(first["body"].(string), "(code hidden)") {
+		t.Errorf("newest message = %v; want it listed with its sign-in code hidden", first)
 	}
 	r = s.do(t, request{method: "GET", path: "/api/v1/messages?cursor=" + page["next_cursor"].(string), token: admin})
 	if n := len(r.json(t)["items"].([]any)); n != 1 {

@@ -95,11 +95,33 @@ func open(e env) (*app, error) {
 	a.booking = booking.NewService(db, a.providers, a.notify, holds, booking.Options{
 		Logger: log, HoldTTL: cfg.HoldTTL, LeadDays: cfg.LeadDays, MaxNights: cfg.MaxNights, CancelCutoff: cfg.CancelCutoff,
 	})
+	a.accounts.SetCodeSignIn(
+		// Carers sign in with the mobile on their record; hosts will too.
+		func(ctx context.Context, phone string) (accounts.SubjectKind, int64, bool, error) {
+			c, found, err := a.booking.CarerByMobile(ctx, phone)
+			return accounts.SubjectCarer, c.ID, found, err
+		},
+		func(ctx context.Context, db bun.IDB, phone, code, dedupeKey string) error {
+			return a.notify.Enqueue(ctx, db, notify.Outgoing{DedupeKey: dedupeKey, To: phone, Template: notify.TemplateSignInCode, Data: notify.Data{Code: code}})
+		},
+	)
 	if err := a.scheduleJobs(); err != nil {
 		a.close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// useCodeKey sets the secret sign-in codes are hashed with: RESPITE_CODE_KEY,
+// or else one the database keeps for every instance. It needs the schema.
+func (a *app) useCodeKey(ctx context.Context) error {
+	if a.cfg.CodeKey != "" {
+		if err := a.accounts.SetCodeKey([]byte(a.cfg.CodeKey)); err != nil {
+			return &config.Error{Variable: "RESPITE_CODE_KEY", Problem: err.Error()}
+		}
+		return nil
+	}
+	return a.accounts.UseStoredCodeKey(ctx)
 }
 
 // smsSender is the log sender, or Twilio when SMS_PROVIDER=twilio.
@@ -139,11 +161,15 @@ func (a *app) scheduleJobs() error {
 		},
 		{
 			Name: "sessions-cleanup", Schedule: "17 * * * *", Timeout: time.Minute,
-			Description: "delete expired sign-in sessions",
+			Description: "delete expired sign-in sessions and sign-in codes",
 			Run: func(ctx context.Context) error {
-				n, err := a.accounts.DeleteExpiredSessions(ctx)
-				if n > 0 {
-					a.log.InfoContext(ctx, "expired sessions deleted", "count", n)
+				sessions, err := a.accounts.DeleteExpiredSessions(ctx)
+				if err != nil {
+					return err
+				}
+				codes, err := a.accounts.DeleteExpiredCodes(ctx)
+				if sessions+codes > 0 {
+					a.log.InfoContext(ctx, "expired sign-ins deleted", "sessions", sessions, "codes", codes)
 				}
 				return err
 			},
@@ -209,6 +235,9 @@ func serve(ctx context.Context, e env, args []string) error {
 	a.log.InfoContext(ctx, "starting", "config", a.cfg)
 
 	if err := a.prepareSchema(ctx, *migrate || *withDemo); err != nil {
+		return err
+	}
+	if err := a.useCodeKey(ctx); err != nil {
 		return err
 	}
 	if *withDemo {
