@@ -431,3 +431,25 @@ func TestService_DeleteExpiredCodes(t *testing.T) {
 		}
 	})
 }
+
+func TestService_UseStoredCodeKey(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		// Two instances starting on one database share the stored secret,
+		// so a code one sends, the other checks.
+		first, second := newCodeWorld(t, db), newCodeWorld(t, db)
+		for _, w := range []*codeWorld{first, second} {
+			if err := w.svc.UseStoredCodeKey(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code := first.requestCode(t, carerMobile)
+		if _, err := second.svc.VerifyCode(ctx, carerMobile, code); err != nil {
+			t.Errorf("the other instance could not check the code: %v", err)
+		}
+		n, err := db.NewSelect().Table("app_secrets").Count(ctx)
+		if err != nil || n != 1 {
+			t.Errorf("app_secrets rows = %d, %v; want 1", n, err)
+		}
+	})
+}
