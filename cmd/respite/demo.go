@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/paging"
 	"github.com/respite-uk/respite/providers"
 )
@@ -144,6 +147,12 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 		}
 	}
 
+	n, err := loadDemoCarers(ctx, a)
+	if err != nil {
+		return err
+	}
+	created += n
+
 	if created == 0 {
 		fmt.Fprintln(out, "Demo data is already loaded; nothing to add.")
 	} else {
@@ -153,7 +162,99 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 	for _, u := range demoUsers {
 		fmt.Fprintf(out, "  %-12s %-30s password: %s\n", u.role, u.email, u.password)
 	}
+	fmt.Fprintln(out, "Demo carers sign in with a code texted to their mobile (POST /api/v1/auth/code, then /verify);")
+	fmt.Fprintln(out, "with SMS_PROVIDER=log the text, code included, is written to the log:")
+	for _, c := range demoCarers {
+		fmt.Fprintf(out, "  carer        %-30s mobile: %s\n", c.name, c.mobile)
+	}
 	return nil
+}
+
+type demoCarer struct {
+	name, mobile, postcode, card string
+	lat, lon                     float64
+	person                       booking.PersonInput
+	bookInDays                   int // a stay this many days from today, for 3 nights
+}
+
+var demoCarers = []demoCarer{
+	{"Helen Okafor", "07700 900101", "LS8 2PA", "LDS-EC-0101", 53.8260, -1.5120,
+		booking.PersonInput{Name: "Margaret Okafor", DateOfBirth: calendar.Date{Year: 1941, Month: 3, Day: 12}, Needs: []string{"dementia"}, Requirements: []string{"en_suite"},
+			StaffNotes: "Settles best with a familiar routine; likes the garden."}, 21},
+	{"David Price", "07700 900102", "LS21 3DR", "LDS-EC-0102", 53.9040, -1.6910,
+		booking.PersonInput{Name: "Tom Price", DateOfBirth: calendar.Date{Year: 2011, Month: 8, Day: 20}, Needs: []string{"autism", "learning_disability"}, Requirements: []string{},
+			StaffNotes: "Needs a quiet room; visual timetable helps."}, 35},
+	{"Sarah Whitfield", "07700 900103", "LS5 3AW", "LDS-EC-0103", 53.8190, -1.5980,
+		booking.PersonInput{Name: "George Whitfield", DateOfBirth: calendar.Date{Year: 1948, Month: 11, Day: 2}, Needs: []string{"nursing_care", "epilepsy"}, Requirements: []string{"hoist"},
+			StaffNotes: "Rescue medication plan on file."}, 49},
+}
+
+// loadDemoCarers adds the demo carers, the people they care for and a
+// booking for each, through the same services and rules as real ones.
+func loadDemoCarers(ctx context.Context, a *app) (int, error) {
+	dutyUser, err := a.accounts.UserByEmail(ctx, "duty@respite.example")
+	if err != nil {
+		return 0, fmt.Errorf("demo duty user: %w", err)
+	}
+	duty := accounts.Principal{Kind: accounts.SubjectStaff, ID: dutyUser.ID, Name: dutyUser.Name, Role: dutyUser.Role}
+	today := calendar.Today(calendar.SystemClock)
+	created := 0
+	for _, dc := range demoCarers {
+		mobile, _ := contact.ParseMobile(dc.mobile)
+		c, found, err := a.booking.CarerByMobile(ctx, mobile)
+		if err != nil {
+			return created, err
+		}
+		if !found {
+			nights, lat, lon, card := 28, dc.lat, dc.lon, dc.card
+			contactPhone := "07700 900199"
+			c, err = a.booking.CreateCarer(ctx, duty, booking.CarerInput{
+				Name: dc.name, Mobile: dc.mobile, Postcode: dc.postcode, Latitude: &lat, Longitude: &lon,
+				AllowanceNights: &nights, AllowanceYearStarts: calendar.Date{Year: 2026, Month: time.April, Day: 1},
+				EmergencyCard: &card, EmergencyPlan: "Call the emergency contact first; " + dc.person.Name + " can stay at a respite bed nearby.",
+				EmergencyContactName: "Neighbour", EmergencyContactPhone: &contactPhone,
+			})
+			if err != nil {
+				return created, fmt.Errorf("demo carer %s: %w", dc.name, err)
+			}
+			created++
+		}
+		people, err := a.booking.People(ctx, duty, c.ID)
+		if err != nil {
+			return created, err
+		}
+		var person booking.Person
+		for _, p := range people {
+			if p.Name == dc.person.Name {
+				person = p
+			}
+		}
+		if person.ID == 0 {
+			if person, err = a.booking.AddPerson(ctx, duty, c.ID, dc.person); err != nil {
+				return created, fmt.Errorf("demo person %s: %w", dc.person.Name, err)
+			}
+			created++
+		}
+		existing, err := a.booking.Bookings(ctx, duty, booking.BookingFilter{PersonID: person.ID})
+		if err != nil || len(existing.Items) > 0 {
+			continue
+		}
+		arrive := today.AddDays(dc.bookInDays)
+		stay := booking.Search{PersonID: person.ID, Arrive: arrive, Depart: arrive.AddDays(3)}
+		options, err := a.booking.Availability(ctx, duty, stay)
+		if err != nil || len(options) == 0 {
+			continue // nothing suits on those nights: the demo does without
+		}
+		hold, err := a.booking.CreateHold(ctx, duty, booking.HoldRequest{PersonID: person.ID, Place: options[0].Place, Arrive: stay.Arrive, Depart: stay.Depart})
+		if err != nil {
+			return created, fmt.Errorf("demo hold for %s: %w", dc.person.Name, err)
+		}
+		if _, _, err := a.booking.Confirm(ctx, duty, hold.ID, ""); err != nil {
+			return created, fmt.Errorf("demo booking for %s: %w", dc.person.Name, err)
+		}
+		created++
+	}
+	return created, nil
 }
 
 // demoProvider finds the demo home by name, or creates it.

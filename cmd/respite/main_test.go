@@ -609,8 +609,8 @@ func TestRun_Demo(t *testing.T) {
 	if first.code != exitOK {
 		t.Fatalf("first demo: %s", first)
 	}
-	// 3 staff users, 3 homes, 3 contracts and 8 beds.
-	if want := "Demo data loaded (17 items added).\n"; !strings.HasPrefix(first.stdout, want) {
+	// 3 staff users, 3 homes, 3 contracts, 8 beds, 3 carers with a person each and a booking each.
+	if want := "Demo data loaded (26 items added).\n"; !strings.HasPrefix(first.stdout, want) {
 		t.Errorf("first demo stdout does not start %q:\n%s", want, first.stdout)
 	}
 
@@ -633,10 +633,11 @@ func TestRun_Demo(t *testing.T) {
 
 	db := openDB(t, env)
 	got := map[string]int{}
-	for _, table := range []string{"staff_users", "providers", "contracts", "beds"} {
+	for _, table := range []string{"staff_users", "providers", "contracts", "beds", "carers", "people", "bookings", "booking_nights"} {
 		got[table] = count(t, db, table)
 	}
-	want := map[string]int{"staff_users": 3, "providers": 3, "contracts": 3, "beds": 8}
+	// Each demo person has one 3-night stay, found by the real search.
+	want := map[string]int{"staff_users": 3, "providers": 3, "contracts": 3, "beds": 8, "carers": 3, "people": 3, "bookings": 3, "booking_nights": 9}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rows after two demo runs (-want +got):\n%s", diff)
 	}
