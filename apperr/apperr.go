@@ -200,3 +200,17 @@ func (f *Fields) AllOneOf(field string, values, allowed []string) {
 		f.OneOf(name, v, allowed)
 	}
 }
+
+// FieldNames returns the names of the bad fields of an Invalid error, in
+// order, and whether err is one.
+func FieldNames(err error) ([]string, bool) {
+	e, ok := As(err)
+	if !ok || e.Kind != Invalid {
+		return nil, false
+	}
+	names := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		names[i] = f.Field
+	}
+	return names, true
+}

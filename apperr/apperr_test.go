@@ -73,3 +73,15 @@ func TestFields(t *testing.T) {
 		t.Errorf("kind %v, Has wrong", e.Kind)
 	}
 }
+
+func TestFieldNames(t *testing.T) {
+	var f apperr.Fields
+	f.Add("a", "x")
+	f.Add("b[0]", "y")
+	if got, ok := apperr.FieldNames(f.Err()); !ok || strings.Join(got, ",") != "a,b[0]" {
+		t.Errorf("FieldNames = %v, %v", got, ok)
+	}
+	if _, ok := apperr.FieldNames(errFull); ok {
+		t.Error("a Conflict error reported fields")
+	}
+}

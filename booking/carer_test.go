@@ -91,13 +91,9 @@ func anotherCarer(name, mobile string) booking.CarerInput {
 // badFieldNames returns the names of the bad fields in an Invalid error.
 func badFieldNames(t *testing.T, err error) []string {
 	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Kind != apperr.Invalid {
+	names, ok := apperr.FieldNames(err)
+	if !ok {
 		t.Fatalf("err = %v, want an Invalid error", err)
-	}
-	var names []string
-	for _, f := range e.Fields {
-		names = append(names, f.Field)
 	}
 	return names
 }

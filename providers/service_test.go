@@ -62,13 +62,9 @@ func mustCreateContract(t *testing.T, svc *providers.Service, providerID int64, 
 // fieldsOf returns the names of the bad fields in an Invalid error.
 func fieldsOf(t *testing.T, err error) []string {
 	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok || e.Kind != apperr.Invalid {
+	names, ok := apperr.FieldNames(err)
+	if !ok {
 		t.Fatalf("err = %v, want an Invalid error", err)
-	}
-	var names []string
-	for _, f := range e.Fields {
-		names = append(names, f.Field)
 	}
 	return names
 }
