@@ -953,3 +953,34 @@ func TestRun_WritesOnlyToGivenStderr(t *testing.T) {
 		t.Errorf("serve wrote to the process's own stderr instead of the stderr it was given, so these lines are not in the JSON log:\n%s", stderr.String())
 	}
 }
+
+func TestRun_Jobs(t *testing.T) {
+	t.Parallel()
+	env := sqliteEnv(t)
+	if r := respite(t, env, "", "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %s", r)
+	}
+	r := respite(t, env, "", "jobs", "list")
+	if r.code != 0 {
+		t.Fatalf("jobs list: %s", r)
+	}
+	for _, name := range []string{"sms-dispatch", "booking-reminders", "sessions-cleanup", "NEXT RUN (LONDON)"} {
+		if !strings.Contains(r.stdout, name) {
+			t.Errorf("jobs list does not show %q:\n%s", name, r.stdout)
+		}
+	}
+	r = respite(t, env, "", "jobs", "run", "sms-dispatch")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "sms-dispatch: ok in ") {
+		t.Errorf("jobs run sms-dispatch: %s", r)
+	}
+	for _, line := range logLines(t, r.stderr) {
+		if line["msg"] == "job finished" && line["job"] != "sms-dispatch" {
+			t.Errorf("unexpected job log line %v", line)
+		}
+	}
+	for _, args := range [][]string{{"jobs", "run", "nope"}, {"jobs", "run"}, {"jobs", "fly"}, {"jobs"}} {
+		if r := respite(t, env, "", args...); r.code != 2 {
+			t.Errorf("respite %v: %s, want exit 2", args, r)
+		}
+	}
+}
