@@ -11,6 +11,7 @@ import (
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/sharedlives"
 )
 
 // Search asks which places suit a person for a stay.
@@ -69,6 +70,21 @@ func (s *Service) Availability(ctx context.Context, actor accounts.Principal, q 
 			Place: Place{Kind: PlaceBed, ID: b.BedID}, Name: b.Label, Provider: b.ProviderName, ProviderID: b.ProviderID,
 			DistanceKm:       distanceKm(origin.Lat, origin.Lon, b.Latitude, b.Longitude),
 			NightlyRatePence: b.NightlyRatePence, Reasons: reasons, score: score,
+		})
+	}
+	hosts, err := hostCandidates(ctx, s.db, sharedlives.OfferShortBreak, q.Arrive, q.Depart, s.today(), now, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, hc := range hosts {
+		score, reasons, problems := matchHost(p, q.Arrive, hc.host, now)
+		if len(problems) > 0 {
+			continue
+		}
+		options = append(options, Option{
+			Place: Place{Kind: PlaceHost, ID: hc.host.ID}, Name: hostName(hc.host), Provider: "Shared Lives",
+			DistanceKm: distanceKm(origin.Lat, origin.Lon, hc.host.Latitude, hc.host.Longitude),
+			Reasons:    reasons, score: score,
 		})
 	}
 	sort.SliceStable(options, func(i, k int) bool {

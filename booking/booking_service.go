@@ -137,14 +137,17 @@ func (s *Service) Cancel(ctx context.Context, actor accounts.Principal, id int64
 		if err != nil {
 			return err
 		}
-		name, _, err := s.bedNameAndRate(ctx, tx, Hold{PlaceID: b.PlaceID})
+		pl, err := placeInfo(ctx, tx, b.PlaceKind, b.PlaceID)
 		if err != nil {
 			return err
 		}
-		return s.notify.Enqueue(ctx, tx, notify.Outgoing{
+		if err := s.notify.Enqueue(ctx, tx, notify.Outgoing{
 			DedupeKey: bookingKey(b.ID, "cancelled"), To: c.Mobile, Template: notify.TemplateBookingCancelled,
-			Data: notify.Data{Reference: b.Reference, Place: name, Arrive: b.Arrive, Depart: b.Depart},
-		})
+			Data: notify.Data{Reference: b.Reference, Place: pl.name, Arrive: b.Arrive, Depart: b.Depart},
+		}); err != nil {
+			return err
+		}
+		return s.tellHost(ctx, tx, b, pl, notify.TemplateHostGuestCancelled, "host-cancelled")
 	})
 	if err != nil {
 		return Booking{}, err

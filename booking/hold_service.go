@@ -13,6 +13,7 @@ import (
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/sharedlives"
 )
 
 // HoldRequest asks to hold a place for a person's stay.
@@ -34,8 +35,8 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		return Hold{}, err
 	}
 	var f apperr.Fields
-	if req.Place.Kind != PlaceBed {
-		f.Add("place.kind", "Only beds can be held for now; shared-lives hosts come next.")
+	if req.Place.Kind != PlaceBed && req.Place.Kind != PlaceHost {
+		f.Add("place.kind", "Choose bed or host.")
 	}
 	if req.Place.ID <= 0 {
 		f.Add("place.id", "Choose a place from the search results.")
@@ -45,8 +46,17 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		return Hold{}, err
 	}
 	now := s.now().UTC()
-	if err := s.checkBed(ctx, p, req); err != nil {
-		return Hold{}, err
+	slot := 0
+	if req.Place.Kind == PlaceBed {
+		if err := s.checkBed(ctx, p, req); err != nil {
+			return Hold{}, err
+		}
+	} else {
+		hc, err := s.checkHost(ctx, p, req)
+		if err != nil {
+			return Hold{}, err
+		}
+		slot = hc.slot
 	}
 	taken, err := personNightsTaken(ctx, s.db, p.ID, req.Arrive, req.Depart, now, "")
 	if err != nil {
@@ -60,16 +70,28 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 	}
 
 	h := Hold{
-		ID: newHoldID(), PersonID: p.ID, CarerID: c.ID, PlaceKind: req.Place.Kind, PlaceID: req.Place.ID, Slot: 0,
+		ID: newHoldID(), PersonID: p.ID, CarerID: c.ID, PlaceKind: req.Place.Kind, PlaceID: req.Place.ID,
 		Arrive: req.Arrive, Depart: req.Depart, CreatedByKind: string(actor.Kind), CreatedByID: actor.ID,
 		CreatedAt: now, ExpiresAt: now.Add(s.opts.HoldTTL),
 	}
-	keys := nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart)
-	ok, err := s.holds.Claim(ctx, h.ID, keys, s.opts.HoldTTL)
-	if err != nil {
-		return Hold{}, ErrHoldsUnavailable.Because(err)
+	// A host's free slot may be claimed by a rival between the check and
+	// the claim: then try the host's next slot. A bed has only slot 0.
+	last := slot
+	if req.Place.Kind == PlaceHost {
+		last = s.hostCapacity(ctx, req.Place.ID) - 1
 	}
-	if !ok {
+	var keys []string
+	claimed := false
+	for h.Slot = slot; h.Slot <= last && !claimed; h.Slot++ {
+		keys = nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart)
+		ok, err := s.holds.Claim(ctx, h.ID, keys, s.opts.HoldTTL)
+		if err != nil {
+			return Hold{}, ErrHoldsUnavailable.Because(err)
+		}
+		claimed = ok
+	}
+	h.Slot-- // the loop stepped past the slot it claimed
+	if !claimed {
 		return Hold{}, ErrNightsTaken
 	}
 	if err := insertHold(ctx, s.db, &h); err != nil {
@@ -102,6 +124,37 @@ func (s *Service) checkBed(ctx context.Context, p Person, req HoldRequest) error
 		return ErrUnsuitable.Reason("%s at %s does not suit %s: %s.", b.Label, b.ProviderName, p.Name, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// checkHost checks that the host is bookable for a short break, has every
+// night marked available with a slot free, and suits the person.
+func (s *Service) checkHost(ctx context.Context, p Person, req HoldRequest) (hostCandidate, error) {
+	now := s.now().UTC()
+	found, err := hostCandidates(ctx, s.db, sharedlives.OfferShortBreak, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID})
+	if err != nil {
+		return hostCandidate{}, err
+	}
+	if len(found) == 0 {
+		var n int64
+		if n, err = s.db.NewSelect().Model((*sharedlives.Host)(nil)).Where("id = ?", req.Place.ID).Count(ctx); err != nil || n == 0 {
+			return hostCandidate{}, ErrPlaceNotFound
+		}
+		return hostCandidate{}, ErrNightsTaken.Reason("That host cannot take a guest on every night from %s to %s (not available, full, or not taking short breaks now). Search again for another place.", req.Arrive.Long(), req.Depart.Long())
+	}
+	hc := found[0]
+	if _, _, problems := matchHost(p, req.Arrive, hc.host, now); len(problems) > 0 {
+		return hostCandidate{}, ErrUnsuitable.Reason("%s does not suit %s: %s.", hostName(hc.host), p.Name, strings.Join(problems, "; "))
+	}
+	return hc, nil
+}
+
+// hostCapacity is a host's number of slots (0 if the host has gone).
+func (s *Service) hostCapacity(ctx context.Context, hostID int64) int {
+	var h sharedlives.Host
+	if err := s.db.NewSelect().Model(&h).Where("id = ?", hostID).Scan(ctx); err != nil {
+		return 0
+	}
+	return h.Capacity
 }
 
 // ReleaseHold lets a hold go before it expires. It returns ErrHoldNotFound
@@ -154,21 +207,14 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		if err := checkAllowance(ctx, tx, c, h.Arrive, h.Depart, now, h.ID); err != nil {
 			return err
 		}
-		found, err := bedCandidates(ctx, tx, h.Arrive, h.Depart, []string{"residential", "residential_dementia", "nursing", "nursing_dementia"}, now, []int64{h.PlaceID}, true)
+		place, err := placeInfo(ctx, tx, h.PlaceKind, h.PlaceID)
 		if err != nil {
-			return err
-		}
-		var rate int64
-		var placeName string
-		if len(found) > 0 {
-			rate, placeName = found[0].NightlyRatePence, found[0].ProviderName
-		} else if placeName, rate, err = s.bedNameAndRate(ctx, tx, h); err != nil {
 			return err
 		}
 		b = Booking{
 			Status: StatusConfirmed, Kind: KindPlanned, PersonID: h.PersonID, CarerID: h.CarerID,
 			PlaceKind: h.PlaceKind, PlaceID: h.PlaceID, Arrive: h.Arrive, Depart: h.Depart, Nights: h.Arrive.DaysUntil(h.Depart),
-			NightlyRatePence: rate, CreatedByKind: string(actor.Kind), CreatedByID: actor.ID,
+			NightlyRatePence: place.rate, CreatedByKind: string(actor.Kind), CreatedByID: actor.ID,
 			AllowanceRestored: false, CreatedAt: now, UpdatedAt: now,
 		}
 		if idempotencyKey != "" {
@@ -182,8 +228,11 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		}
 		if err := s.notify.Enqueue(ctx, tx, notify.Outgoing{
 			DedupeKey: bookingKey(b.ID, "confirmed"), To: c.Mobile, Template: notify.TemplateBookingConfirmed,
-			Data: notify.Data{Reference: b.Reference, Place: placeName, Arrive: b.Arrive, Depart: b.Depart},
+			Data: notify.Data{Reference: b.Reference, Place: place.name, Arrive: b.Arrive, Depart: b.Depart},
 		}); err != nil {
+			return err
+		}
+		if err := s.tellHost(ctx, tx, b, place, notify.TemplateHostGuestBooked, "host-booked"); err != nil {
 			return err
 		}
 		return deleteHold(ctx, tx, h.ID)
@@ -200,18 +249,42 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 	return b, true, nil
 }
 
-// bedNameAndRate reads a bed's home name and contract rate when the bed no
-// longer shows as free (its nights were taken while the hold was live; the
-// night rows will then refuse the booking).
-func (s *Service) bedNameAndRate(ctx context.Context, db bun.IDB, h Hold) (string, int64, error) {
+// place is what texts and bookings need to know of a place.
+type place struct {
+	name       string // as carers see it: the home's name, or "Shared Lives host Ann"
+	rate       int64  // pence a night under its contract; hosts have none here
+	hostMobile string // hosts only: where their texts go
+}
+
+// placeInfo reads a place's name and rate (and a host's mobile).
+func placeInfo(ctx context.Context, db bun.IDB, kind string, id int64) (place, error) {
+	if kind == PlaceHost {
+		var h sharedlives.Host
+		if err := db.NewSelect().Model(&h).Where("id = ?", id).Scan(ctx); err != nil {
+			return place{}, apperr.Wrapf(err, "reading host %d", id)
+		}
+		return place{name: hostName(h), hostMobile: h.Mobile}, nil
+	}
 	var row struct {
 		Name string `bun:"name"`
 		Rate int64  `bun:"nightly_rate_pence"`
 	}
 	err := db.NewSelect().ColumnExpr("p.name, c.nightly_rate_pence").TableExpr("beds AS b").
 		Join("JOIN providers AS p ON p.id = b.provider_id").Join("JOIN contracts AS c ON c.id = b.contract_id").
-		Where("b.id = ?", h.PlaceID).Scan(ctx, &row)
-	return row.Name, row.Rate, apperr.Wrapf(err, "reading bed %d", h.PlaceID)
+		Where("b.id = ?", id).Scan(ctx, &row)
+	return place{name: row.Name, rate: row.Rate}, apperr.Wrapf(err, "reading bed %d", id)
+}
+
+// tellHost texts a shared-lives host about a guest booked or cancelled, in
+// the booking's transaction. Beds' homes are told through their contracts.
+func (s *Service) tellHost(ctx context.Context, db bun.IDB, b Booking, p place, template, event string) error {
+	if b.PlaceKind != PlaceHost || p.hostMobile == "" {
+		return nil
+	}
+	return s.notify.Enqueue(ctx, db, notify.Outgoing{
+		DedupeKey: bookingKey(b.ID, event), To: p.hostMobile, Template: template,
+		Data: notify.Data{Reference: b.Reference, Arrive: b.Arrive, Depart: b.Depart},
+	})
 }
 
 func bookingKey(id int64, event string) string {

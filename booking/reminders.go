@@ -30,14 +30,11 @@ func (s *Service) SendReminders(ctx context.Context) error {
 		var rows []struct {
 			Booking
 			Mobile string `bun:"mobile"`
-			Place  string `bun:"place_name"`
 		}
 		err := s.db.NewSelect().
-			ColumnExpr("bk.*, c.mobile, p.name AS place_name").
+			ColumnExpr("bk.*, c.mobile").
 			TableExpr("bookings AS bk").
 			Join("JOIN carers AS c ON c.id = bk.carer_id").
-			Join("JOIN beds AS b ON bk.place_kind = 'bed' AND b.id = bk.place_id").
-			Join("JOIN providers AS p ON p.id = b.provider_id").
 			Where("bk.status = ?", StatusConfirmed).
 			Where("bk."+r.column+" >= ?", r.from).Where("bk."+r.column+" <= ?", r.to).
 			Scan(ctx, &rows)
@@ -49,9 +46,13 @@ func (s *Service) SendReminders(ctx context.Context) error {
 			if r.event == "reminder-week" && b.CreatedAt.After(b.Arrive.StartIn(calendar.London).AddDate(0, 0, -7)) {
 				continue // booked within the week: the confirmation was reminder enough
 			}
-			err := s.notify.Enqueue(ctx, s.db, notify.Outgoing{
+			pl, err := placeInfo(ctx, s.db, b.PlaceKind, b.PlaceID)
+			if err != nil {
+				return err
+			}
+			err = s.notify.Enqueue(ctx, s.db, notify.Outgoing{
 				DedupeKey: bookingKey(b.ID, r.event), To: row.Mobile, Template: r.template,
-				Data: notify.Data{Reference: b.Reference, Place: row.Place, Arrive: b.Arrive, Depart: b.Depart},
+				Data: notify.Data{Reference: b.Reference, Place: pl.name, Arrive: b.Arrive, Depart: b.Depart},
 			})
 			if err != nil {
 				return err

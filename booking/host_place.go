@@ -1,0 +1,188 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/sharedlives"
+)
+
+// Shared-lives hosts as places: a host with capacity N has N slots a night,
+// and a stay takes one slot on every night. The same booking_nights primary
+// key that stops a bed being booked twice stops a host having more guests
+// than slots.
+
+// hostCandidate is a host that could take a stay, with the slot it would use.
+type hostCandidate struct {
+	host sharedlives.Host
+	slot int
+}
+
+// hostCandidates returns the approved hosts, review not overdue, who offer
+// the kind of stay, have marked every night available, and have a slot free
+// (not booked, not held) on every night. hostIDs narrows to some hosts.
+func hostCandidates(ctx context.Context, db bun.IDB, offer string, arrive, depart, today calendar.Date, now time.Time, hostIDs []int64) ([]hostCandidate, error) {
+	var hosts []sharedlives.Host
+	q := db.NewSelect().Model(&hosts).
+		Where("status = ?", sharedlives.StatusApproved).
+		Where("review_due >= ?", today).
+		OrderExpr("id")
+	if hostIDs != nil {
+		q = q.Where("id IN (?)", bun.In(hostIDs))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, apperr.Wrapf(err, "searching hosts")
+	}
+	var out []hostCandidate
+	for _, h := range hosts {
+		if !slices.Contains(h.Offers, offer) {
+			continue
+		}
+		covered, err := hostCovers(ctx, db, h.ID, arrive, depart)
+		if err != nil {
+			return nil, err
+		}
+		if !covered {
+			continue
+		}
+		slot, err := freeSlot(ctx, db, h, arrive, depart, now, "")
+		if err != nil {
+			return nil, err
+		}
+		if slot >= 0 {
+			out = append(out, hostCandidate{host: h, slot: slot})
+		}
+	}
+	return out, nil
+}
+
+// hostCovers reports whether the host marked every night of the stay available.
+func hostCovers(ctx context.Context, db bun.IDB, hostID int64, arrive, depart calendar.Date) (bool, error) {
+	var ranges []sharedlives.Range
+	err := db.NewSelect().Model(&ranges).Where("host_id = ?", hostID).
+		Where("starts_on <= ?", depart.AddDays(-1)).Where("ends_on >= ?", arrive).OrderExpr("starts_on").Scan(ctx)
+	if err != nil {
+		return false, apperr.Wrapf(err, "reading host %d's calendar", hostID)
+	}
+	night := arrive
+	for _, r := range ranges {
+		if r.StartsOn.After(night) {
+			return false, nil
+		}
+		if !r.EndsOn.Before(night) {
+			night = r.EndsOn.AddDays(1)
+		}
+		if !night.Before(depart) {
+			return true, nil
+		}
+	}
+	return !night.Before(depart), nil
+}
+
+// freeSlot returns the lowest slot the host has free on every night of the
+// stay (neither booked nor held by another hold), or -1.
+func freeSlot(ctx context.Context, db bun.IDB, h sharedlives.Host, arrive, depart calendar.Date, now time.Time, exceptHold string) (int, error) {
+	var booked []int
+	err := db.NewSelect().TableExpr("booking_nights").Column("slot").
+		Where("place_kind = ? AND place_id = ?", PlaceHost, h.ID).Where("night >= ? AND night < ?", arrive, depart).
+		Scan(ctx, &booked)
+	if err != nil {
+		return -1, apperr.Wrapf(err, "reading host %d's nights", h.ID)
+	}
+	var held []int
+	err = db.NewSelect().Model((*Hold)(nil)).Column("slot").
+		Where("place_kind = ? AND place_id = ?", PlaceHost, h.ID).Where("id <> ?", exceptHold).
+		Where("expires_at > ?", now).Where("arrive < ? AND depart > ?", depart, arrive).
+		Scan(ctx, &held)
+	if err != nil {
+		return -1, apperr.Wrapf(err, "reading host %d's holds", h.ID)
+	}
+	for slot := 0; slot < h.Capacity; slot++ {
+		if !slices.Contains(booked, slot) && !slices.Contains(held, slot) {
+			return slot, nil
+		}
+	}
+	return -1, nil
+}
+
+// hostNeeds are needs a host's skills can meet; the others (nursing care,
+// end-of-life care) need a care home.
+var hostNeeds = sharedlives.Skills
+
+// matchHost says whether a host suits a person, how well, why, and why not.
+func matchHost(p Person, arrive calendar.Date, h sharedlives.Host, now time.Time) (score int, reasons, problems []string) {
+	for _, need := range p.Needs {
+		switch {
+		case !slices.Contains(hostNeeds, need):
+			problems = append(problems, fmt.Sprintf("%s needs a care home", words(need)))
+		case slices.Contains(h.Skills, need):
+			score++
+			reasons = append(reasons, "Trained in "+words(need))
+		default:
+			problems = append(problems, fmt.Sprintf("the host is not trained in %s", words(need)))
+		}
+	}
+	facts := h.HomeFacts
+	for _, req := range p.Requirements {
+		ok, why := homeMeets(facts, req)
+		if ok {
+			reasons = append(reasons, why)
+		} else {
+			problems = append(problems, why)
+		}
+	}
+	group := p.AgeGroup(arrive)
+	if slices.Contains(h.AgeGroups, group) {
+		reasons = append(reasons, "Takes "+group)
+	} else {
+		problems = append(problems, fmt.Sprintf("the host does not take %s", group))
+	}
+	if h.Stale(now) {
+		score -= 2
+		reasons = append(reasons, "Calendar not confirmed by the host for over 60 days: ring to check")
+	}
+	return score, reasons, problems
+}
+
+// homeMeets checks one requirement against a host's home, and says why.
+func homeMeets(facts []string, req string) (bool, string) {
+	has := func(f string) bool { return slices.Contains(facts, f) }
+	switch req {
+	case "no_pets":
+		if has("pets") {
+			return false, "the host has pets"
+		}
+		return true, "No pets"
+	case "non_smoking":
+		if has("smoking") {
+			return false, "the home is not smoke-free"
+		}
+		return true, "Smoke-free home"
+	case "ground_floor":
+		if has("ground_floor_bedroom") || !has("stairs") {
+			return true, "Ground-floor bedroom"
+		}
+		return false, "the bedroom is upstairs"
+	case "wheelchair_access", "hoist", "en_suite", "level_access_shower":
+		if has(req) {
+			return true, "Has " + words(req)
+		}
+		return false, "the home has no " + words(req)
+	}
+	// Hospital-style equipment (profiling beds, pressure-relief mattresses,
+	// hearing loops) is for care homes.
+	return false, "a family home has no " + words(req)
+}
+
+// hostName is how a host is named to carers: first name only, for privacy.
+func hostName(h sharedlives.Host) string {
+	first, _, _ := strings.Cut(strings.TrimSpace(h.Name), " ")
+	return "Shared Lives host " + first
+}
