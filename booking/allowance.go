@@ -9,6 +9,7 @@ import (
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/migrations"
 )
 
 // Allowance is a carer's use of their nights in one allowance year.
@@ -28,8 +29,11 @@ func (s *Service) Allowance(ctx context.Context, actor accounts.Principal, carer
 		return Allowance{}, err
 	}
 	c, err := lockCarer(ctx, s.db, carerID, false)
+	if migrations.IsNoRows(err) {
+		return Allowance{}, ErrCarerNotFound
+	}
 	if err != nil {
-		return Allowance{}, ErrCarerNotFound.Because(err)
+		return Allowance{}, err
 	}
 	start, next := c.AllowanceYear(s.today())
 	return allowanceIn(ctx, s.db, c, start, next, s.now().UTC(), "")

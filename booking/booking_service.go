@@ -137,6 +137,10 @@ func (s *Service) Cancel(ctx context.Context, actor accounts.Principal, id int64
 		if err != nil {
 			return err
 		}
+		// Reminders still waiting to go must not arrive after "cancelled".
+		if err := s.notify.Withdraw(ctx, tx, bookingKey(b.ID, "reminder-week"), bookingKey(b.ID, "reminder-day")); err != nil {
+			return err
+		}
 		pl, err := placeInfo(ctx, tx, b.PlaceKind, b.PlaceID)
 		if err != nil {
 			return err

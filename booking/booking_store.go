@@ -124,6 +124,30 @@ func holdByID(ctx context.Context, db bun.IDB, id string) (Hold, error) {
 	return h, apperr.Wrapf(err, "reading hold")
 }
 
+// errHoldGone: the hold was used, released or expired while a confirm waited.
+var errHoldGone = apperr.New(apperr.Conflict, "The hold is no longer live.")
+
+// takeHold deletes the hold if it is still live, reporting whether it did.
+func takeHold(ctx context.Context, db bun.IDB, id string, now time.Time) (bool, error) {
+	res, err := db.NewDelete().Model((*Hold)(nil)).Where("id = ?", id).Where("expires_at > ?", now).Exec(ctx)
+	if err != nil {
+		return false, apperr.Wrapf(err, "taking hold")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// DeleteExpiredHolds removes holds that ran out without being confirmed; a
+// job calls it so the table does not grow without end.
+func (s *Service) DeleteExpiredHolds(ctx context.Context) (int64, error) {
+	res, err := s.db.NewDelete().Model((*Hold)(nil)).Where("expires_at <= ?", s.now().UTC()).Exec(ctx)
+	if err != nil {
+		return 0, apperr.Wrapf(err, "deleting expired holds")
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 func deleteHold(ctx context.Context, db bun.IDB, id string) error {
 	_, err := db.NewDelete().Model((*Hold)(nil)).Where("id = ?", id).Exec(ctx)
 	return apperr.Wrapf(err, "deleting hold")
@@ -172,11 +196,27 @@ func insertNights(ctx context.Context, db bun.IDB, b Booking, slot int) error {
 	for d := b.Arrive; d.Before(b.Depart); d = d.AddDays(1) {
 		nights = append(nights, Night{PlaceKind: b.PlaceKind, PlaceID: b.PlaceID, Night: d, Slot: slot, BookingID: b.ID, PersonID: b.PersonID})
 	}
-	_, err := db.NewInsert().Model(&nights).Exec(ctx)
+	// Under a savepoint, so that after a refusal the transaction can still
+	// ask which key refused (PostgreSQL spoils a transaction on an error).
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(&nights).Exec(ctx)
+		return err
+	})
 	if migrations.ViolatedConstraint(err) == migrations.Unique {
+		// The person's own stay elsewhere, or the place's night?
+		if mine, cerr := personHasNights(ctx, db, b); cerr == nil && mine {
+			return ErrOtherStay.Because(err)
+		}
 		return ErrNightsTaken.Because(err)
 	}
 	return apperr.Wrapf(err, "booking nights")
+}
+
+// personHasNights reports whether the booking's person already has a
+// booked night in its stay.
+func personHasNights(ctx context.Context, db bun.IDB, b Booking) (bool, error) {
+	return db.NewSelect().TableExpr("booking_nights").
+		Where("person_id = ?", b.PersonID).Where("night >= ? AND night < ?", b.Arrive, b.Depart).Exists(ctx)
 }
 
 func bookingByID(ctx context.Context, db bun.IDB, id int64) (Booking, error) {

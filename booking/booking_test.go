@@ -468,3 +468,78 @@ func TestSendReminders(t *testing.T) {
 		}
 	})
 }
+
+// TestConfirm_Races: a double click, and a retry sent while the first
+// request is still running, each make exactly one booking. With an
+// Idempotency-Key the retry gets that booking back, even when the first
+// used the last nights of the allowance.
+func TestConfirm_Races(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db, nil)
+		ctx := context.Background()
+		h := f.mkHome(t, "Home", 53.8, -1.55, providers.ProviderInput{}, providers.BedInput{BedType: "residential"})
+		for _, key := range []string{"", "retry-key"} {
+			carer := f.mkCarer(t, 3) // exactly the stay's nights
+			p := f.mkPerson(t, carer, "1950-01-01", nil, nil)
+			actor := carerActor(carer)
+			arrive := "2027-04-03"
+			if key != "" {
+				arrive = "2027-05-03"
+			}
+			hold, err := f.svc.CreateHold(ctx, actor, booking.HoldRequest{PersonID: p.ID, Place: booking.Place{Kind: "bed", ID: h.beds[0].ID}, Arrive: d(arrive), Depart: d(arrive).AddDays(3)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const tries = 5
+			var wg sync.WaitGroup
+			results := make([]booking.Booking, tries)
+			errs := make([]error, tries)
+			for i := range tries {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					results[i], _, errs[i] = f.with().Confirm(ctx, actor, hold.ID, key)
+				}()
+			}
+			wg.Wait()
+			ids := map[int64]bool{}
+			for i := range tries {
+				switch {
+				case errs[i] == nil:
+					ids[results[i].ID] = true
+				case key != "":
+					t.Errorf("with a key, try %d: %v; want the same booking back", i, errs[i])
+				case !errors.Is(errs[i], booking.ErrHoldNotFound):
+					t.Errorf("without a key, try %d: %v; want ErrHoldNotFound (the hold was used)", i, errs[i])
+				}
+			}
+			n, _ := db.NewSelect().Model((*booking.Booking)(nil)).Where("carer_id = ?", carer.ID).Count(ctx)
+			if n != 1 || len(ids) != 1 {
+				t.Errorf("key %q: %d bookings made, %d distinct returned; want exactly one", key, n, len(ids))
+			}
+		}
+	})
+}
+
+func TestCancel_WithdrawsReminders(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db, nil)
+		ctx := context.Background()
+		h := f.mkHome(t, "Home", 53.8, -1.55, providers.ProviderInput{}, providers.BedInput{BedType: "residential"})
+		carer := f.mkCarer(t, 28)
+		b := f.book(t, duty, f.mkPerson(t, carer, "1950-01-01", nil, nil), h.beds[0], "2027-04-03", "2027-04-05")
+		// On the evening before arrival the day's reminder waits for morning.
+		f.clk.Set(london("2027-04-02 21:00"))
+		f.svc.SendReminders(ctx)
+		if _, err := f.svc.Cancel(ctx, duty, b.ID, "Carer rang"); err != nil {
+			t.Fatal(err)
+		}
+		var m notify.Message
+		if err := db.NewSelect().Model(&m).Where("dedupe_key = ?", fmt.Sprintf("booking:%d:reminder-day", b.ID)).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if m.Status != notify.StatusSuppressed {
+			t.Errorf("the queued reminder is %s after the cancellation, want suppressed", m.Status)
+		}
+	})
+}

@@ -46,7 +46,7 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		return Hold{}, err
 	}
 	now := s.now().UTC()
-	slot := 0
+	slots := []int{0} // a bed has one slot
 	if req.Place.Kind == PlaceBed {
 		if err := s.checkBed(ctx, p, req); err != nil {
 			return Hold{}, err
@@ -56,7 +56,7 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		if err != nil {
 			return Hold{}, err
 		}
-		slot = hc.slot
+		slots = hc.slots
 	}
 	taken, err := personNightsTaken(ctx, s.db, p.ID, req.Arrive, req.Depart, now, "")
 	if err != nil {
@@ -74,23 +74,25 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		Arrive: req.Arrive, Depart: req.Depart, CreatedByKind: string(actor.Kind), CreatedByID: actor.ID,
 		CreatedAt: now, ExpiresAt: now.Add(s.opts.HoldTTL),
 	}
-	// A host's free slot may be claimed by a rival between the check and
-	// the claim: then try the host's next slot. A bed has only slot 0.
-	last := slot
-	if req.Place.Kind == PlaceHost {
-		last = s.hostCapacity(ctx, req.Place.ID) - 1
-	}
+	// A free slot may be claimed by a rival between the check and the
+	// claim: then try the next slot the database shows free.
 	var keys []string
 	claimed := false
-	for h.Slot = slot; h.Slot <= last && !claimed; h.Slot++ {
+	for _, slot := range slots {
+		h.Slot = slot
 		keys = nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart)
 		ok, err := s.holds.Claim(ctx, h.ID, keys, s.opts.HoldTTL)
 		if err != nil {
+			// The store may have claimed the keys before failing to answer:
+			// let them go rather than block the nights until they expire.
+			_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, keys)
 			return Hold{}, ErrHoldsUnavailable.Because(err)
 		}
-		claimed = ok
+		if ok {
+			claimed = true
+			break
+		}
 	}
-	h.Slot-- // the loop stepped past the slot it claimed
 	if !claimed {
 		return Hold{}, ErrNightsTaken
 	}
@@ -148,15 +150,6 @@ func (s *Service) checkHost(ctx context.Context, p Person, req HoldRequest) (hos
 	return hc, nil
 }
 
-// hostCapacity is a host's number of slots (0 if the host has gone).
-func (s *Service) hostCapacity(ctx context.Context, hostID int64) int {
-	var h sharedlives.Host
-	if err := s.db.NewSelect().Model(&h).Where("id = ?", hostID).Scan(ctx); err != nil {
-		return 0
-	}
-	return h.Capacity
-}
-
 // ReleaseHold lets a hold go before it expires. It returns ErrHoldNotFound
 // for a hold that is not the actor's to release.
 func (s *Service) ReleaseHold(ctx context.Context, actor accounts.Principal, holdID string) error {
@@ -200,6 +193,15 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 
 	var b Booking
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		// Take the hold first: of two confirms racing (a retry while the
+		// first request still runs, or a double click), exactly one deletes
+		// the live row; the other waits for it and finds nothing.
+		if taken, err := takeHold(ctx, tx, h.ID, now); err != nil || !taken {
+			if err == nil {
+				err = errHoldGone
+			}
+			return err
+		}
 		c, err := lockCarer(ctx, tx, h.CarerID, true)
 		if err != nil {
 			return err
@@ -232,15 +234,20 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		}); err != nil {
 			return err
 		}
-		if err := s.tellHost(ctx, tx, b, place, notify.TemplateHostGuestBooked, "host-booked"); err != nil {
-			return err
-		}
-		return deleteHold(ctx, tx, h.ID)
+		return s.tellHost(ctx, tx, b, place, notify.TemplateHostGuestBooked, "host-booked")
 	})
-	if errors.Is(err, errIdempotencyClash) {
+	if errors.Is(err, errIdempotencyClash) || (errors.Is(err, errHoldGone) && idempotencyKey != "") {
 		// The same request, sent twice at once: the other one made it.
-		b, _, err := bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey)
-		return b, false, err
+		if b, ok, lerr := bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey); lerr != nil || ok {
+			return b, false, lerr
+		}
+	}
+	if errors.Is(err, errHoldGone) {
+		// Used, released or expired while this request waited.
+		if _, lerr := holdByID(ctx, s.db, h.ID); lerr == nil {
+			return Booking{}, false, ErrHoldExpired
+		}
+		return Booking{}, false, ErrHoldNotFound
 	}
 	if err != nil {
 		return Booking{}, false, err

@@ -19,10 +19,11 @@ import (
 // key that stops a bed being booked twice stops a host having more guests
 // than slots.
 
-// hostCandidate is a host that could take a stay, with the slot it would use.
+// hostCandidate is a host that could take a stay, with the slots free on
+// every night of it.
 type hostCandidate struct {
-	host sharedlives.Host
-	slot int
+	host  sharedlives.Host
+	slots []int
 }
 
 // hostCandidates returns the approved hosts, review not overdue, who offer
@@ -52,12 +53,12 @@ func hostCandidates(ctx context.Context, db bun.IDB, offer string, arrive, depar
 		if !covered {
 			continue
 		}
-		slot, err := freeSlot(ctx, db, h, arrive, depart, now, "")
+		slots, err := freeSlots(ctx, db, h, arrive, depart, now)
 		if err != nil {
 			return nil, err
 		}
-		if slot >= 0 {
-			out = append(out, hostCandidate{host: h, slot: slot})
+		if len(slots) > 0 {
+			out = append(out, hostCandidate{host: h, slots: slots})
 		}
 	}
 	return out, nil
@@ -86,30 +87,31 @@ func hostCovers(ctx context.Context, db bun.IDB, hostID int64, arrive, depart ca
 	return !night.Before(depart), nil
 }
 
-// freeSlot returns the lowest slot the host has free on every night of the
-// stay (neither booked nor held by another hold), or -1.
-func freeSlot(ctx context.Context, db bun.IDB, h sharedlives.Host, arrive, depart calendar.Date, now time.Time, exceptHold string) (int, error) {
+// freeSlots returns the slots the host has free on every night of the stay
+// (neither booked nor held), lowest first. A stay keeps one slot throughout.
+func freeSlots(ctx context.Context, db bun.IDB, h sharedlives.Host, arrive, depart calendar.Date, now time.Time) ([]int, error) {
 	var booked []int
 	err := db.NewSelect().TableExpr("booking_nights").Column("slot").
 		Where("place_kind = ? AND place_id = ?", PlaceHost, h.ID).Where("night >= ? AND night < ?", arrive, depart).
 		Scan(ctx, &booked)
 	if err != nil {
-		return -1, apperr.Wrapf(err, "reading host %d's nights", h.ID)
+		return nil, apperr.Wrapf(err, "reading host %d's nights", h.ID)
 	}
 	var held []int
 	err = db.NewSelect().Model((*Hold)(nil)).Column("slot").
-		Where("place_kind = ? AND place_id = ?", PlaceHost, h.ID).Where("id <> ?", exceptHold).
+		Where("place_kind = ? AND place_id = ?", PlaceHost, h.ID).
 		Where("expires_at > ?", now).Where("arrive < ? AND depart > ?", depart, arrive).
 		Scan(ctx, &held)
 	if err != nil {
-		return -1, apperr.Wrapf(err, "reading host %d's holds", h.ID)
+		return nil, apperr.Wrapf(err, "reading host %d's holds", h.ID)
 	}
+	var free []int
 	for slot := 0; slot < h.Capacity; slot++ {
 		if !slices.Contains(booked, slot) && !slices.Contains(held, slot) {
-			return slot, nil
+			free = append(free, slot)
 		}
 	}
-	return -1, nil
+	return free, nil
 }
 
 // hostNeeds are needs a host's skills can meet; the others (nursing care,

@@ -31,7 +31,11 @@ type Options struct {
 	MaxAttempts  int           // tries before a transiently failing message is given up (default 8)
 	Lease        time.Duration // how long a claimed message is the claimer's (default 2 minutes)
 	SendTimeout  time.Duration // per send (default 20 seconds)
-	BatchSize    int           // messages claimed at once (default 20)
+	// BatchSize is how many messages are claimed at once (default 1). Each
+	// claimed message waits for those before it to be sent, so a claim's
+	// lease must outlast BatchSize sends, or another dispatcher will take
+	// the later ones back and send them too.
+	BatchSize int
 }
 
 // Service is the SMS outbox: it queues messages in callers' transactions,
@@ -66,7 +70,11 @@ func NewService(db *bun.DB, sender Sender, opts Options) *Service {
 		opts.SendTimeout = 20 * time.Second
 	}
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 20
+		opts.BatchSize = 1
+	}
+	// Keep the promise above: the lease covers every send of a batch twice over.
+	if floor := 2 * time.Duration(opts.BatchSize) * opts.SendTimeout; opts.Lease < floor {
+		opts.Lease = floor
 	}
 	return &Service{db: db, sender: sender, opts: opts, log: opts.Logger, now: opts.Clock}
 }
@@ -118,6 +126,21 @@ func (s *Service) Enqueue(ctx context.Context, db bun.IDB, out Outgoing) error {
 		CreatedAt: now, UpdatedAt: now,
 	}
 	return insertMessage(ctx, db, &m)
+}
+
+// Withdraw stops queued messages with these dedupe keys from being sent (a
+// reminder for a stay just cancelled), in the caller's transaction. Messages
+// already sent are left as they are.
+func (s *Service) Withdraw(ctx context.Context, db bun.IDB, dedupeKeys ...string) error {
+	if len(dedupeKeys) == 0 {
+		return nil
+	}
+	_, err := db.NewUpdate().Model((*Message)(nil)).
+		Set("status = ?", StatusSuppressed).Set("last_error = ?", "Withdrawn before sending: no longer true.").
+		Set("updated_at = ?", s.now().UTC()).
+		Where("dedupe_key IN (?)", bun.In(dedupeKeys)).Where("status = ?", StatusQueued).
+		Exec(ctx)
+	return apperr.Wrapf(err, "withdrawing messages")
 }
 
 // DispatchReport counts what one dispatch run did.
@@ -245,6 +268,9 @@ func (s *Service) send(ctx context.Context, m Message, r *DispatchReport) error 
 // arrived before this record did.
 func (s *Service) recordSent(ctx context.Context, id int64, res SendResult, now time.Time) error {
 	return s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockProviderID(ctx, tx, res.ProviderID); err != nil {
+			return err
+		}
 		if err := markSent(ctx, tx, id, res.ProviderID, now); err != nil {
 			return err
 		}
@@ -281,6 +307,9 @@ func (s *Service) ApplyReceipt(ctx context.Context, providerID, providerStatus, 
 	}
 	now := s.now().UTC()
 	return s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockProviderID(ctx, tx, providerID); err != nil {
+			return err
+		}
 		if err := insertReceipt(ctx, tx, providerID, providerStatus, errorCode, now); err != nil {
 			return err
 		}

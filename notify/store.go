@@ -213,3 +213,15 @@ func forgetCode(ctx context.Context, db bun.IDB, m Message, now time.Time) error
 		Where("id = ?", m.ID).Exec(ctx)
 	return apperr.Wrapf(err, "blanking the code of message %d", m.ID)
 }
+
+// lockProviderID makes recording a send and applying a receipt for the same
+// provider message take turns on PostgreSQL. Without it a receipt arriving
+// while the send is being recorded could miss the uncommitted message id and
+// be missed in turn by the recording. SQLite runs one writer at a time.
+func lockProviderID(ctx context.Context, db bun.IDB, providerID string) error {
+	if providerID == "" || db.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	_, err := db.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", providerID)
+	return apperr.Wrapf(err, "locking receipts for %s", providerID)
+}

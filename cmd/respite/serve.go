@@ -161,15 +161,19 @@ func (a *app) scheduleJobs() error {
 		},
 		{
 			Name: "sessions-cleanup", Schedule: "17 * * * *", Timeout: time.Minute,
-			Description: "delete expired sign-in sessions and sign-in codes",
+			Description: "delete expired sign-in sessions, sign-in codes and holds",
 			Run: func(ctx context.Context) error {
 				sessions, err := a.accounts.DeleteExpiredSessions(ctx)
 				if err != nil {
 					return err
 				}
 				codes, err := a.accounts.DeleteExpiredCodes(ctx)
-				if sessions+codes > 0 {
-					a.log.InfoContext(ctx, "expired sign-ins deleted", "sessions", sessions, "codes", codes)
+				if err != nil {
+					return err
+				}
+				holds, err := a.booking.DeleteExpiredHolds(ctx)
+				if sessions+codes+holds > 0 {
+					a.log.InfoContext(ctx, "expired sign-ins and holds deleted", "sessions", sessions, "codes", codes, "holds", holds)
 				}
 				return err
 			},
