@@ -72,7 +72,7 @@ func (s *Server) codeRoutes(api fiber.Router) {
 }
 
 var codeOperations = []operation{
-	{method: "POST", path: "/api/v1/auth/code", summary: "Ask for a sign-in code by SMS (carers). The answer is the same whether or not anyone owns the number. " +
+	{method: "POST", path: "/api/v1/auth/code", summary: "Ask for a sign-in code by SMS (carers and shared-lives hosts). The answer is the same whether or not anyone owns the number. " +
 		"Every request counts against limits per number and per client address (429 with Retry-After).",
 		who: "anyone", request: codeRequest{}, status: 202, response: codeRequestedResponse{}, errors: []int{400, 415, 422, 429}},
 	{method: "POST", path: "/api/v1/auth/code/verify", summary: "Sign in with the code from the text. A code works once, for 10 minutes, and for 5 tries at most; every failure is the same 401. " +

@@ -21,6 +21,7 @@ import (
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web"
 )
 
@@ -66,6 +67,7 @@ func newTestServer(t *testing.T, db *bun.DB, tweak ...func(*web.Deps)) *testServ
 		Providers: prov,
 		Notify:    sms,
 		Booking:   book,
+		Hosts:     sharedlives.NewService(db, sms, sharedlives.Options{Logger: log}),
 		Ready:     []web.Check{{Name: "database", Check: func(ctx context.Context) error { return db.PingContext(ctx) }}},
 	}
 	for _, f := range tweak {

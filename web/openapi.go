@@ -63,6 +63,7 @@ var operations = []operation{
 
 func init() { operations = append(operations, codeOperations...) }
 func init() { operations = append(operations, carerOperations...) }
+func init() { operations = append(operations, hostOperations...) }
 func init() { operations = append(operations, bookingOperations...) }
 
 var (

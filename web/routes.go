@@ -43,6 +43,9 @@ func (s *Server) routes() {
 	// Carers and the people they care for.
 	s.carerRoutes(api)
 
+	// Shared-lives hosts, their approval, calendars and guests.
+	s.hostRoutes(api)
+
 	// Finding, holding and booking a stay: carers for their own people,
 	// duty staff and admins for anyone.
 	booker := s.staffOrCarer(accounts.RoleAdmin, accounts.RoleDuty)

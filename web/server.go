@@ -23,6 +23,7 @@ import (
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/sharedlives"
 )
 
 // Check is one thing /readyz asks: the database, Redis.
@@ -38,6 +39,7 @@ type Deps struct {
 	Providers *providers.Service
 	Notify    *notify.Service
 	Booking   *booking.Service
+	Hosts     *sharedlives.Service
 	// Signatures checks SMS webhooks; nil turns the webhooks off (403).
 	Signatures SignatureChecker
 	// PublicURL is RESPITE_PUBLIC_URL: webhook signatures cover it.

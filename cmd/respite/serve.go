@@ -24,6 +24,7 @@ import (
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/redisstore"
+	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/twiliosms"
 	"github.com/respite-uk/respite/web"
 )
@@ -47,6 +48,7 @@ type app struct {
 	providers *providers.Service
 	notify    *notify.Service
 	booking   *booking.Service
+	hosts     *sharedlives.Service
 	jobs      *jobs.Runner
 }
 
@@ -95,11 +97,21 @@ func open(e env) (*app, error) {
 	a.booking = booking.NewService(db, a.providers, a.notify, holds, booking.Options{
 		Logger: log, HoldTTL: cfg.HoldTTL, LeadDays: cfg.LeadDays, MaxNights: cfg.MaxNights, CancelCutoff: cfg.CancelCutoff,
 	})
+	a.hosts = sharedlives.NewService(db, a.notify, sharedlives.Options{Logger: log})
+	// A host's YES to the monthly nudge confirms their calendar.
+	a.notify.SetInboundHook(a.hosts.HandleReply)
 	a.accounts.SetCodeSignIn(
-		// Carers sign in with the mobile on their record; hosts will too.
+		// Carers and shared-lives hosts sign in with the mobile on their record.
 		func(ctx context.Context, phone string) (accounts.SubjectKind, int64, bool, error) {
 			c, found, err := a.booking.CarerByMobile(ctx, phone)
-			return accounts.SubjectCarer, c.ID, found, err
+			if err != nil || found {
+				return accounts.SubjectCarer, c.ID, found, err
+			}
+			h, found, err := a.hosts.HostByMobile(ctx, phone)
+			if err != nil || !found || h.Status == sharedlives.StatusLeft {
+				return "", 0, false, err
+			}
+			return accounts.SubjectHost, h.ID, true, nil
 		},
 		func(ctx context.Context, db bun.IDB, phone, code, dedupeKey string) error {
 			return a.notify.Enqueue(ctx, db, notify.Outgoing{DedupeKey: dedupeKey, To: phone, Template: notify.TemplateSignInCode, Data: notify.Data{Code: code}})
@@ -158,6 +170,11 @@ func (a *app) scheduleJobs() error {
 			Name: "booking-reminders", Schedule: "0 9 * * *", Timeout: 10 * time.Minute,
 			Description: "queue reminders a week and a day before each stay, and a follow-up the day after",
 			Run:         a.booking.SendReminders,
+		},
+		{
+			Name: "host-nudges", Schedule: "0 10 * * *", Timeout: 10 * time.Minute,
+			Description: "ask hosts whose calendar has gone a month unconfirmed whether it is still right (once a month each)",
+			Run:         a.hosts.SendNudges,
 		},
 		{
 			Name: "sessions-cleanup", Schedule: "17 * * * *", Timeout: time.Minute,
@@ -300,6 +317,7 @@ func (a *app) webDeps() web.Deps {
 		Providers: a.providers,
 		Notify:    a.notify,
 		Booking:   a.booking,
+		Hosts:     a.hosts,
 		PublicURL: a.cfg.PublicURL,
 		Metrics:   a.metrics,
 		Ready: []web.Check{{Name: "database", Check: func(ctx context.Context) error {
