@@ -13,6 +13,7 @@ import (
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/paging"
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/sharedlives"
 )
 
 // The demo data: a small, realistic picture of one council's respite
@@ -152,6 +153,11 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 		return err
 	}
 	created += n
+	n, err = loadDemoHosts(ctx, a)
+	if err != nil {
+		return err
+	}
+	created += n
 
 	if created == 0 {
 		fmt.Fprintln(out, "Demo data is already loaded; nothing to add.")
@@ -167,7 +173,55 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 	for _, c := range demoCarers {
 		fmt.Fprintf(out, "  carer        %-30s mobile: %s\n", c.name, c.mobile)
 	}
+	for _, h := range demoHosts {
+		fmt.Fprintf(out, "  host         %-30s mobile: %s\n", h.Name, h.Mobile)
+	}
 	return nil
+}
+
+// demoHosts are shared-lives families, approved, with their calendars.
+var demoHosts = []sharedlives.HostInput{
+	{Name: "Ann Hargreaves", Mobile: "07700 900201", Postcode: "LS6 2AB", Latitude: f64(53.8200), Longitude: f64(-1.5750), Capacity: intp(2),
+		Skills: []string{"dementia", "medication", "personal_care"}, Offers: []string{"short_break", "emergency"},
+		HomeFacts: []string{"ground_floor_bedroom"}, AgeGroups: []string{"adults"}, StaffNotes: "Experienced with dementia; retired nurse."},
+	{Name: "Raj and Priya Mehta", Mobile: "07700 900202", Postcode: "LS17 6PQ", Latitude: f64(53.8590), Longitude: f64(-1.5230), Capacity: intp(1),
+		Skills: []string{"autism", "learning_disability", "epilepsy"}, Offers: []string{"short_break", "long_term"},
+		HomeFacts: []string{"stairs", "pets"}, AgeGroups: []string{"children", "adults"}, StaffNotes: "Have a calm dog; ask before placing anyone nervous of dogs."},
+}
+
+func intp(v int) *int { return &v }
+
+// loadDemoHosts adds, approves and opens the calendars of the demo hosts.
+func loadDemoHosts(ctx context.Context, a *app) (int, error) {
+	coordUser, err := a.accounts.UserByEmail(ctx, "coordinator@respite.example")
+	if err != nil {
+		return 0, fmt.Errorf("demo coordinator: %w", err)
+	}
+	coord := accounts.Principal{Kind: accounts.SubjectStaff, ID: coordUser.ID, Name: coordUser.Name, Role: coordUser.Role}
+	today := calendar.Today(calendar.SystemClock)
+	created := 0
+	for _, in := range demoHosts {
+		mobile, _ := contact.ParseMobile(in.Mobile)
+		if _, found, err := a.hosts.HostByMobile(ctx, mobile); err != nil || found {
+			if err != nil {
+				return created, err
+			}
+			continue
+		}
+		h, err := a.hosts.CreateHost(ctx, coord, in)
+		if err != nil {
+			return created, fmt.Errorf("demo host %s: %w", in.Name, err)
+		}
+		if _, err := a.hosts.Approve(ctx, coord, h.ID, today); err != nil {
+			return created, fmt.Errorf("approving demo host %s: %w", in.Name, err)
+		}
+		ranges := []sharedlives.RangeInput{{StartsOn: today.AddDays(7), EndsOn: today.AddDays(60)}, {StartsOn: today.AddDays(90), EndsOn: today.AddDays(120)}}
+		if _, err := a.hosts.SetCalendar(ctx, coord, h.ID, ranges); err != nil {
+			return created, fmt.Errorf("demo host %s's calendar: %w", in.Name, err)
+		}
+		created++
+	}
+	return created, nil
 }
 
 type demoCarer struct {

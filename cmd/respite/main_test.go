@@ -610,7 +610,7 @@ func TestRun_Demo(t *testing.T) {
 		t.Fatalf("first demo: %s", first)
 	}
 	// 3 staff users, 3 homes, 3 contracts, 8 beds, 3 carers with a person each and a booking each.
-	if want := "Demo data loaded (26 items added).\n"; !strings.HasPrefix(first.stdout, want) {
+	if want := "Demo data loaded (28 items added).\n"; !strings.HasPrefix(first.stdout, want) {
 		t.Errorf("first demo stdout does not start %q:\n%s", want, first.stdout)
 	}
 
@@ -633,11 +633,11 @@ func TestRun_Demo(t *testing.T) {
 
 	db := openDB(t, env)
 	got := map[string]int{}
-	for _, table := range []string{"staff_users", "providers", "contracts", "beds", "carers", "people", "bookings", "booking_nights"} {
+	for _, table := range []string{"staff_users", "providers", "contracts", "beds", "carers", "people", "bookings", "booking_nights", "hosts", "host_availability"} {
 		got[table] = count(t, db, table)
 	}
 	// Each demo person has one 3-night stay, found by the real search.
-	want := map[string]int{"staff_users": 3, "providers": 3, "contracts": 3, "beds": 8, "carers": 3, "people": 3, "bookings": 3, "booking_nights": 9}
+	want := map[string]int{"staff_users": 3, "providers": 3, "contracts": 3, "beds": 8, "carers": 3, "people": 3, "bookings": 3, "booking_nights": 9, "hosts": 2, "host_availability": 4}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("rows after two demo runs (-want +got):\n%s", diff)
 	}
