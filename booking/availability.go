@@ -56,7 +56,7 @@ func (s *Service) Availability(ctx context.Context, actor accounts.Principal, q 
 		origin = *q.Near
 	}
 	now := s.now().UTC()
-	beds, err := bedCandidates(ctx, s.db, q.Arrive, q.Depart, bedTypesFor(p.Needs), now, nil, false)
+	beds, err := bedCandidates(ctx, s.db, q.Arrive, q.Depart, bedTypesFor(p.Needs), now, nil, s.emergencyBedsReleased(q.Depart))
 	if err != nil {
 		return nil, err
 	}
@@ -130,4 +130,14 @@ func nonNil(xs []string) []string {
 		return []string{}
 	}
 	return xs
+}
+
+// emergencyBedsReleased reports whether, under the optional policy, beds kept
+// for emergencies may be booked ahead for a stay ending on depart: only when
+// every night is within Options.ReleaseEmergencyDays of today, so a bed still
+// unbooked that close is not wasted. Off (0) by default; a planned booking is
+// never displaced by it, since it only ever offers free nights.
+func (s *Service) emergencyBedsReleased(depart calendar.Date) bool {
+	days := s.opts.ReleaseEmergencyDays
+	return days > 0 && !depart.AddDays(-1).After(s.today().AddDays(days))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/paging"
@@ -151,7 +152,13 @@ func (s *Service) Cancel(ctx context.Context, actor accounts.Principal, id int64
 		}); err != nil {
 			return err
 		}
-		return s.tellHost(ctx, tx, b, pl, notify.TemplateHostGuestCancelled, "host-cancelled")
+		if err := s.tellHost(ctx, tx, b, pl, notify.TemplateHostGuestCancelled, "host-cancelled"); err != nil {
+			return err
+		}
+		if staff {
+			return audit.Record(ctx, tx, now, actor, audit.BookingCancelled, "booking", b.ID, reason)
+		}
+		return nil
 	})
 	if err != nil {
 		return Booking{}, err

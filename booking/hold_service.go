@@ -11,6 +11,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/sharedlives"
@@ -119,7 +120,7 @@ func (s *Service) checkBed(ctx context.Context, p Person, req HoldRequest) error
 		return ErrNightsTaken.Reason("That bed is not free on every night from %s to %s (booked, held, or outside its contract). Search again for another place.", req.Arrive.Long(), req.Depart.Long())
 	}
 	b := found[0]
-	if b.Emergency {
+	if b.Emergency && !s.emergencyBedsReleased(req.Depart) {
 		return ErrEmergencyOnly
 	}
 	if _, _, problems := match(p, req.Arrive, b); len(problems) > 0 {
@@ -234,7 +235,13 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		}); err != nil {
 			return err
 		}
-		return s.tellHost(ctx, tx, b, place, notify.TemplateHostGuestBooked, "host-booked")
+		if err := s.tellHost(ctx, tx, b, place, notify.TemplateHostGuestBooked, "host-booked"); err != nil {
+			return err
+		}
+		if actor.Kind == accounts.SubjectStaff {
+			return audit.Record(ctx, tx, now, actor, audit.BookingCreated, "booking", b.ID, "booked on the carer's behalf")
+		}
+		return nil
 	})
 	if errors.Is(err, errIdempotencyClash) || (errors.Is(err, errHoldGone) && idempotencyKey != "") {
 		// The same request, sent twice at once: the other one made it.

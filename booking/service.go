@@ -39,6 +39,10 @@ type Options struct {
 	// impossible (staff cancel on their behalf), whether the nights still
 	// count against the allowance. Default false: nights are given back.
 	KeepAllowanceOnLateCancel bool
+	// ReleaseEmergencyDays: when above zero, a bed kept for emergencies that
+	// is still free this many days before a night may be booked ahead for
+	// it. Off (0) by default.
+	ReleaseEmergencyDays int
 }
 
 func (o *Options) setDefaults() {

@@ -1,0 +1,210 @@
+package booking_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
+	"github.com/respite-uk/respite/booking"
+	"github.com/respite-uk/respite/migrations/dbtest"
+	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/redisstore"
+)
+
+// withCard gives a carer an emergency card and a contact to text.
+func (f *fixture) withCard(t testing.TB, c booking.Carer, card string) booking.Carer {
+	t.Helper()
+	phone := "+447700900999"
+	c.EmergencyCard, c.EmergencyContactPhone, c.EmergencyPlan = &card, &phone, "Ring the neighbour; Mum settles at Meadow View."
+	if _, err := f.db.NewUpdate().Model(&c).WherePK().Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func tiers(opts []booking.EmergencyOption) []string {
+	var out []string
+	for _, o := range opts {
+		out = append(out, o.Tier+":"+o.Provider+"/"+o.Name)
+	}
+	return out
+}
+
+// TestEmergency_Tonight walks the duty officer's path at 3am: card lookup,
+// options, placement; with Redis configured but dead, to show placements
+// never need the hold layer.
+func TestEmergency_Tonight(t *testing.T) {
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { dead.Close() })
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db, redisstore.NewHoldStore(dead, "x:"))
+		f.clk.Set(london("2027-04-03 03:00"))
+		ctx := context.Background()
+		home := f.mkHome(t, "Meadow View", 53.81, -1.55, providers.ProviderInput{Specialisms: []string{"dementia"}},
+			providers.BedInput{BedType: "residential_dementia", EmergencyReserved: true},
+			providers.BedInput{BedType: "residential_dementia"},
+		)
+		f.mkHost(t, "Ann Smith", 1, []string{"dementia"}, nil, [2]string{"2027-04-01", "2027-04-30"})
+		carer := f.withCard(t, f.mkCarer(t, 2), "LDS-EC-0101")
+		mum := f.mkPerson(t, carer, "1940-01-01", []string{"dementia"}, nil)
+
+		card, err := f.svc.LookupCard(ctx, duty, " lds-ec-0101 ")
+		if err != nil || card.Carer.ID != carer.ID || len(card.People) != 1 || card.Carer.EmergencyPlan == "" {
+			t.Fatalf("LookupCard = %+v, %v", card, err)
+		}
+		opts, err := f.svc.EmergencyOptions(ctx, duty, mum.ID, d("2027-04-03"), d("2027-04-06"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"emergency_reserved:Meadow View/Room 1", "block:Meadow View/Room 2", "host:Shared Lives/Shared Lives host Ann"}
+		if diff := cmp.Diff(want, tiers(opts)); diff != "" {
+			t.Fatalf("options (-want +got):\n%s", diff)
+		}
+		if opts[0].Phone == "" {
+			t.Error("options carry no phone number to ring")
+		}
+
+		// Three nights for a carer with two left: recorded, not refused.
+		b, err := f.svc.PlaceEmergency(ctx, duty, booking.EmergencyRequest{PersonID: mum.ID, Place: opts[0].Place, Arrive: d("2027-04-03"), Depart: d("2027-04-06"), Reason: "Carer admitted to hospital"})
+		if err != nil {
+			t.Fatalf("PlaceEmergency with Redis down: %v", err)
+		}
+		if b.Kind != "emergency" || b.Status != "confirmed" || b.CreatedByKind != "staff" {
+			t.Errorf("booking = %+v", b)
+		}
+		a, _ := f.svc.Allowance(ctx, duty, carer.ID)
+		if a.Booked != 3 || a.Remaining != -1 {
+			t.Errorf("allowance = %+v; the nights are recorded, not refused", a)
+		}
+		var texts []notify.Message
+		db.NewSelect().Model(&texts).OrderExpr("id").Scan(ctx)
+		var got []string
+		for _, m := range texts {
+			got = append(got, m.Template)
+			if !m.Urgent || m.NextAttemptAt.After(f.clk.Now()) {
+				t.Errorf("%s waits until %v; emergency texts go at once, even at 3am", m.Template, m.NextAttemptAt)
+			}
+		}
+		if diff := cmp.Diff([]string{notify.TemplateEmergencyPlacementPlace, notify.TemplateEmergencyPlacementContact}, got); diff != "" {
+			t.Errorf("texts (-want +got):\n%s", diff)
+		}
+		var entries []audit.Entry
+		db.NewSelect().Model(&entries).OrderExpr("id").Scan(ctx)
+		if len(entries) != 2 || entries[0].Action != audit.EmergencyLookup || entries[1].Action != audit.EmergencyPlacement || entries[1].Reason != "Carer admitted to hospital" {
+			t.Errorf("audit = %+v", entries)
+		}
+
+		// The same bed again: the database refuses the nights.
+		other := f.mkPerson(t, f.mkCarer(t, 28), "1941-01-01", []string{"dementia"}, nil)
+		_, err = f.svc.PlaceEmergency(ctx, duty, booking.EmergencyRequest{PersonID: other.ID, Place: opts[0].Place, Arrive: d("2027-04-04"), Depart: d("2027-04-05"), Reason: "Second emergency"})
+		if !errors.Is(err, booking.ErrNightsTaken) {
+			t.Errorf("a taken emergency bed: %v, want ErrNightsTaken", err)
+		}
+		_ = home
+	})
+}
+
+func TestEmergency_SpotPurchase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db, nil)
+		f.clk.Set(london("2027-04-03 22:00"))
+		ctx := context.Background()
+		// A home with no free bed of the right kind: only a spot purchase.
+		full := f.mkHome(t, "Hillside", 53.90, -1.55, providers.ProviderInput{BedTypes: []string{"nursing"}}, providers.BedInput{BedType: "nursing"})
+		f.book(t, duty, f.mkPerson(t, f.mkCarer(t, 28), "1940-01-01", nil, nil), full.beds[0], "2027-04-04", "2027-04-10")
+		carer := f.withCard(t, f.mkCarer(t, 28), "LDS-EC-0202")
+		dad := f.mkPerson(t, carer, "1939-01-01", []string{"nursing_care"}, nil)
+
+		opts, err := f.svc.EmergencyOptions(ctx, duty, dad.ID, d("2027-04-03"), d("2027-04-05"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(opts) != 1 || opts[0].Tier != booking.TierSpot || opts[0].Provider != "Hillside" || opts[0].Phone == "" {
+			t.Fatalf("options = %v", tiers(opts))
+		}
+		rate := int64(24500)
+		b, err := f.svc.SpotPlacement(ctx, duty, booking.SpotRequest{PersonID: dad.ID, ProviderID: opts[0].ProviderID, BedType: "nursing", NightlyRatePence: &rate, Arrive: d("2027-04-03"), Depart: d("2027-04-05"), Reason: "Carer collapsed"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.NightlyRatePence != 24500 || b.Kind != "emergency" {
+			t.Errorf("spot booking = %+v", b)
+		}
+		var contract providers.Contract
+		if err := db.NewSelect().Model(&contract).Where("kind = 'spot'").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if contract.StartsOn != d("2027-04-03") || contract.EndsOn != d("2027-04-04") || contract.ProviderID != full.provider.ID {
+			t.Errorf("spot contract = %+v", contract)
+		}
+		// The spot bed is never offered ahead (the home's block bed is).
+		opts2, _ := f.svc.Availability(ctx, duty, booking.Search{PersonID: dad.ID, Arrive: d("2027-04-03").AddDays(17), Depart: d("2027-04-21")})
+		for _, o := range opts2 {
+			if strings.HasPrefix(o.Name, "Spot bed") {
+				t.Errorf("the spot bed was offered for a planned stay: %v", names(opts2))
+			}
+		}
+	})
+}
+
+func TestEmergency_DutyOnlyAndRules(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite(t), nil)
+	ctx := context.Background()
+	f.clk.Set(london("2027-04-03 22:00"))
+	home := f.mkHome(t, "Home", 53.8, -1.55, providers.ProviderInput{}, providers.BedInput{BedType: "residential", EmergencyReserved: true})
+	carer := f.withCard(t, f.mkCarer(t, 28), "LDS-EC-0303")
+	p := f.mkPerson(t, carer, "1945-01-01", nil, nil)
+	admin := accounts.Principal{Kind: accounts.SubjectStaff, ID: 3, Role: accounts.RoleAdmin}
+	coordinator := accounts.Principal{Kind: accounts.SubjectStaff, ID: 4, Role: accounts.RoleCoordinator}
+	for _, who := range []accounts.Principal{carerActor(carer), coordinator, admin} {
+		if _, err := f.svc.LookupCard(ctx, who, "LDS-EC-0303"); !errors.Is(err, booking.ErrDutyOnly) {
+			t.Errorf("%s/%s reading an emergency card: %v, want ErrDutyOnly", who.Kind, who.Role, err)
+		}
+		if _, err := f.svc.PlaceEmergency(ctx, who, booking.EmergencyRequest{PersonID: p.ID, Place: booking.Place{Kind: "bed", ID: home.beds[0].ID}, Arrive: d("2027-04-03"), Depart: d("2027-04-04"), Reason: "x"}); !errors.Is(err, booking.ErrDutyOnly) {
+			t.Errorf("%s/%s placing: %v, want ErrDutyOnly", who.Kind, who.Role, err)
+		}
+	}
+	if _, err := f.svc.LookupCard(ctx, duty, "NO-SUCH-CARD"); !errors.Is(err, booking.ErrCardNotFound) {
+		t.Errorf("unknown card: %v", err)
+	}
+	_, err := f.svc.PlaceEmergency(ctx, duty, booking.EmergencyRequest{PersonID: p.ID, Place: booking.Place{Kind: "bed", ID: home.beds[0].ID}, Arrive: d("2027-04-02"), Depart: d("2027-05-30")})
+	names, _ := apperr.FieldNames(err)
+	if diff := cmp.Diff([]string{"reason", "arrive", "depart"}, names); diff != "" {
+		t.Errorf("bad placement fields (-want +got):\n%s", diff)
+	}
+	// Carers can never book the emergency bed ahead (the release policy is off).
+	_, err = f.svc.CreateHold(ctx, carerActor(carer), booking.HoldRequest{PersonID: p.ID, Place: booking.Place{Kind: "bed", ID: home.beds[0].ID}, Arrive: d("2027-04-05"), Depart: d("2027-04-06")})
+	if !errors.Is(err, booking.ErrEmergencyOnly) {
+		t.Errorf("a carer holding the emergency bed: %v", err)
+	}
+}
+
+func TestEmergency_ReleasePolicy(t *testing.T) {
+	db := dbtest.SQLite(t)
+	f := newFixture(t, db, nil)
+	ctx := context.Background()
+	svc := booking.NewService(db, f.providers, f.notify, f.holds, booking.Options{Clock: f.clk.Now, ReleaseEmergencyDays: 2})
+	home := f.mkHome(t, "Home", 53.8, -1.55, providers.ProviderInput{}, providers.BedInput{BedType: "residential", EmergencyReserved: true})
+	carer := f.mkCarer(t, 28)
+	p := f.mkPerson(t, carer, "1945-01-01", nil, nil)
+	// Today is 1 March: nights up to 3 March are released, later ones not.
+	if opts, _ := svc.Availability(ctx, carerActor(carer), booking.Search{PersonID: p.ID, Arrive: d("2027-03-02"), Depart: d("2027-03-04")}); len(opts) != 1 {
+		t.Errorf("within 2 days: %v, want the emergency bed released", names(opts))
+	}
+	if opts, _ := svc.Availability(ctx, carerActor(carer), booking.Search{PersonID: p.ID, Arrive: d("2027-03-02"), Depart: d("2027-03-05")}); len(opts) != 0 {
+		t.Errorf("past 2 days: %v, want none", names(opts))
+	}
+	if _, err := svc.CreateHold(ctx, carerActor(carer), booking.HoldRequest{PersonID: p.ID, Place: booking.Place{Kind: "bed", ID: home.beds[0].ID}, Arrive: d("2027-03-02"), Depart: d("2027-03-04")}); err != nil {
+		t.Errorf("holding a released emergency bed: %v", err)
+	}
+}
