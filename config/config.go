@@ -36,6 +36,10 @@ type Config struct {
 	LeadDays     int           // RESPITE_BOOKING_LEAD_DAYS: a planned stay starts this many days ahead at the soonest
 	MaxNights    int           // RESPITE_BOOKING_MAX_NIGHTS: the longest planned stay
 	CancelCutoff time.Duration // RESPITE_CANCEL_CUTOFF: how long before arrival carers may cancel online
+	// ReleaseEmergencyDays (RESPITE_RELEASE_EMERGENCY_BEDS_DAYS): an
+	// emergency bed still free this many days before a night may be booked
+	// ahead for it; 0 (the default) never.
+	ReleaseEmergencyDays int
 
 	CodeKey        string         // RESPITE_CODE_KEY: secret for sign-in code hashes; unset: one stored in the database
 	SessionTTL     time.Duration  // RESPITE_SESSION_TTL: how long a sign-in lasts
@@ -113,6 +117,10 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 		func() (err error) {
 			c.LeadDays, err = parseInt("RESPITE_BOOKING_LEAD_DAYS", get("RESPITE_BOOKING_LEAD_DAYS", "1"), 1, 60)
+			return err
+		},
+		func() (err error) {
+			c.ReleaseEmergencyDays, err = parseInt("RESPITE_RELEASE_EMERGENCY_BEDS_DAYS", get("RESPITE_RELEASE_EMERGENCY_BEDS_DAYS", "0"), 0, 30)
 			return err
 		},
 		func() (err error) {
@@ -286,6 +294,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("booking_lead_days", c.LeadDays),
 		slog.Int("booking_max_nights", c.MaxNights),
 		slog.Duration("cancel_cutoff", c.CancelCutoff),
+		slog.Int("release_emergency_beds_days", c.ReleaseEmergencyDays),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("trusted_proxies", strings.Join(proxies, ",")),
 	)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
@@ -68,6 +69,7 @@ func newTestServer(t *testing.T, db *bun.DB, tweak ...func(*web.Deps)) *testServ
 		Notify:    sms,
 		Booking:   book,
 		Hosts:     sharedlives.NewService(db, sms, sharedlives.Options{Logger: log}),
+		Audit:     audit.NewService(db),
 		Ready:     []web.Check{{Name: "database", Check: func(ctx context.Context) error { return db.PingContext(ctx) }}},
 	}
 	for _, f := range tweak {

@@ -65,6 +65,7 @@ func init() { operations = append(operations, codeOperations...) }
 func init() { operations = append(operations, carerOperations...) }
 func init() { operations = append(operations, hostOperations...) }
 func init() { operations = append(operations, bookingOperations...) }
+func init() { operations = append(operations, emergencyOperations...) }
 
 var (
 	openAPIOnce sync.Once

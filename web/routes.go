@@ -58,6 +58,9 @@ func (s *Server) routes() {
 	api.Post("/bookings/:id/cancel", booker, s.cancelBooking)
 	api.Get("/carers/:id/allowance", booker, s.showAllowance)
 
+	// Emergencies: from a carer's card to a place tonight; and the audit log.
+	s.emergencyRoutes(api)
+
 	// The SMS outbox, for admins (and for reading what the log sender "sent").
 	api.Get("/messages", admin, s.listMessages)
 	api.Get("/messages/:id", admin, s.showMessage)

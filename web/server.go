@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
@@ -40,6 +41,7 @@ type Deps struct {
 	Notify    *notify.Service
 	Booking   *booking.Service
 	Hosts     *sharedlives.Service
+	Audit     *audit.Service
 	// Signatures checks SMS webhooks; nil turns the webhooks off (403).
 	Signatures SignatureChecker
 	// PublicURL is RESPITE_PUBLIC_URL: webhook signatures cover it.

@@ -16,6 +16,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/config"
 	"github.com/respite-uk/respite/jobs"
@@ -96,6 +97,7 @@ func open(e env) (*app, error) {
 	}
 	a.booking = booking.NewService(db, a.providers, a.notify, holds, booking.Options{
 		Logger: log, HoldTTL: cfg.HoldTTL, LeadDays: cfg.LeadDays, MaxNights: cfg.MaxNights, CancelCutoff: cfg.CancelCutoff,
+		ReleaseEmergencyDays: cfg.ReleaseEmergencyDays,
 	})
 	a.hosts = sharedlives.NewService(db, a.notify, sharedlives.Options{Logger: log})
 	// A host's YES to the monthly nudge confirms their calendar.
@@ -318,6 +320,7 @@ func (a *app) webDeps() web.Deps {
 		Notify:    a.notify,
 		Booking:   a.booking,
 		Hosts:     a.hosts,
+		Audit:     audit.NewService(a.db),
 		PublicURL: a.cfg.PublicURL,
 		Metrics:   a.metrics,
 		Ready: []web.Check{{Name: "database", Check: func(ctx context.Context) error {
