@@ -300,6 +300,12 @@ func loadDemoCarers(ctx context.Context, a *app) (int, error) {
 			continue // nothing suits on those nights: the demo does without
 		}
 		hold, err := a.booking.CreateHold(ctx, duty, booking.HoldRequest{PersonID: person.ID, Place: options[0].Place, Arrive: stay.Arrive, Depart: stay.Depart})
+		if errors.Is(err, booking.ErrHoldsUnavailable) {
+			// Redis is configured but down: the demo does without its
+			// sample bookings rather than not start.
+			a.log.WarnContext(ctx, "demo bookings skipped: holds are unavailable", "person", dc.person.Name)
+			continue
+		}
 		if err != nil {
 			return created, fmt.Errorf("demo hold for %s: %w", dc.person.Name, err)
 		}

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations"
 	"github.com/respite-uk/respite/migrations/dbtest"
 )
@@ -982,5 +983,56 @@ func TestRun_Jobs(t *testing.T) {
 		if r := respite(t, env, "", args...); r.code != 2 {
 			t.Errorf("respite %v: %s, want exit 2", args, r)
 		}
+	}
+}
+
+// TestRun_EmergencyWithRedisDown is design.md rule 3 end to end: with
+// REDIS_URL pointing at a port where nothing answers, the duty officer still
+// goes from an emergency card to a confirmed placement, while planned holds
+// refuse with a 503 rather than skip the lock.
+func TestRun_EmergencyWithRedisDown(t *testing.T) {
+	t.Parallel()
+	env := sqliteEnv(t)
+	env["REDIS_URL"] = "redis://127.0.0.1:1/0"
+	s := startServe(t, env, "--demo")
+	defer s.stop(t)
+
+	login := s.do(t, http.MethodPost, "/api/v1/auth/login", map[string]string{"email": "duty@respite.example", "password": "demo-duty-password"}, "")
+	var signedIn struct{ Token string }
+	if login.status != http.StatusOK || json.Unmarshal(login.body, &signedIn) != nil {
+		t.Fatalf("duty login with Redis down: %s", login)
+	}
+	card := s.do(t, http.MethodGet, "/api/v1/emergency/lookup?card=LDS-EC-0101", nil, signedIn.Token)
+	var looked struct {
+		People []struct{ ID int64 } `json:"people"`
+	}
+	if card.status != http.StatusOK || json.Unmarshal(card.body, &looked) != nil || len(looked.People) != 1 {
+		t.Fatalf("card lookup: %s", card)
+	}
+	today := calendar.Today(calendar.SystemClock)
+	person := looked.People[0].ID
+	opts := s.do(t, http.MethodGet, fmt.Sprintf("/api/v1/emergency/options?person_id=%d&arrive=%s&depart=%s", person, today, today.AddDays(1)), nil, signedIn.Token)
+	var options struct {
+		Options []struct {
+			Place *struct {
+				Kind string `json:"kind"`
+				ID   int64  `json:"id"`
+			} `json:"place"`
+		} `json:"options"`
+	}
+	if opts.status != http.StatusOK || json.Unmarshal(opts.body, &options) != nil || len(options.Options) == 0 || options.Options[0].Place == nil {
+		t.Fatalf("options: %s", opts)
+	}
+	placed := s.do(t, http.MethodPost, "/api/v1/emergency/placements", map[string]any{
+		"person_id": person, "place": options.Options[0].Place, "arrive": today.String(), "depart": today.AddDays(1).String(), "reason": "Carer taken ill",
+	}, signedIn.Token)
+	if placed.status != http.StatusCreated {
+		t.Fatalf("placement with Redis down: %s", placed)
+	}
+	hold := s.do(t, http.MethodPost, "/api/v1/holds", map[string]any{
+		"person_id": person, "place": options.Options[0].Place, "arrive": today.AddDays(30).String(), "depart": today.AddDays(31).String(),
+	}, signedIn.Token)
+	if hold.status != http.StatusServiceUnavailable {
+		t.Errorf("a planned hold with Redis down: %s, want 503", hold)
 	}
 }
