@@ -436,9 +436,9 @@ func nonNilStrings(xs []string) []string {
 
 // BenchmarkAvailability measures a carer's search for a 3-night stay from a
 // random night of the seeded year, for someone with typical needs (dementia,
-// and a hoist), across the whole region. Searching never asks the hold store
-// (held nights are read from the holds table), so redis_holds should match
-// local_holds: it is there to show that.
+// and a hoist), across the region's homes and shared-lives hosts. Searching
+// never asks the hold store (held nights are read from the holds table), so
+// redis_holds should match local_holds: it is there to show that.
 func BenchmarkAvailability(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		w := seedRegion(b, dbtest.SQLite(b))

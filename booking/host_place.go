@@ -28,7 +28,8 @@ type hostCandidate struct {
 
 // hostCandidates returns the approved hosts, review not overdue, who offer
 // the kind of stay, have marked every night available, and have a slot free
-// (not booked, not held) on every night. hostIDs narrows to some hosts.
+// (not booked, not held) on every night. hostIDs narrows to some hosts. It
+// asks the database four questions whatever the number of hosts.
 func hostCandidates(ctx context.Context, db bun.IDB, offer string, arrive, depart, today calendar.Date, now time.Time, hostIDs []int64) ([]hostCandidate, error) {
 	var hosts []sharedlives.Host
 	q := db.NewSelect().Model(&hosts).
@@ -41,77 +42,85 @@ func hostCandidates(ctx context.Context, db bun.IDB, offer string, arrive, depar
 	if err := q.Scan(ctx); err != nil {
 		return nil, apperr.Wrapf(err, "searching hosts")
 	}
+	hosts = slices.DeleteFunc(hosts, func(h sharedlives.Host) bool { return !slices.Contains(h.Offers, offer) })
+	if len(hosts) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(hosts))
+	for i, h := range hosts {
+		ids[i] = h.ID
+	}
+
+	var ranges []sharedlives.Range
+	if err := db.NewSelect().Model(&ranges).Where("host_id IN (?)", bun.In(ids)).
+		Where("starts_on <= ?", depart.AddDays(-1)).Where("ends_on >= ?", arrive).OrderExpr("host_id, starts_on").Scan(ctx); err != nil {
+		return nil, apperr.Wrapf(err, "reading hosts' calendars")
+	}
+	rangesOf := map[int64][]sharedlives.Range{}
+	for _, r := range ranges {
+		rangesOf[r.HostID] = append(rangesOf[r.HostID], r)
+	}
+	var taken []struct {
+		PlaceID int64 `bun:"place_id"`
+		Slot    int   `bun:"slot"`
+	}
+	if err := db.NewSelect().TableExpr("booking_nights").Column("place_id", "slot").
+		Where("place_kind = ? AND place_id IN (?)", PlaceHost, bun.In(ids)).Where("night >= ? AND night < ?", arrive, depart).
+		Scan(ctx, &taken); err != nil {
+		return nil, apperr.Wrapf(err, "reading hosts' nights")
+	}
+	var held []struct {
+		PlaceID int64 `bun:"place_id"`
+		Slot    int   `bun:"slot"`
+	}
+	if err := db.NewSelect().Model((*Hold)(nil)).Column("place_id", "slot").
+		Where("place_kind = ? AND place_id IN (?)", PlaceHost, bun.In(ids)).
+		Where("expires_at > ?", now).Where("arrive < ? AND depart > ?", depart, arrive).
+		Scan(ctx, &held); err != nil {
+		return nil, apperr.Wrapf(err, "reading hosts' holds")
+	}
+	busy := map[int64][]int{}
+	for _, t := range taken {
+		busy[t.PlaceID] = append(busy[t.PlaceID], t.Slot)
+	}
+	for _, h := range held {
+		busy[h.PlaceID] = append(busy[h.PlaceID], h.Slot)
+	}
+
 	var out []hostCandidate
 	for _, h := range hosts {
-		if !slices.Contains(h.Offers, offer) {
+		if !covers(rangesOf[h.ID], arrive, depart) {
 			continue
 		}
-		covered, err := hostCovers(ctx, db, h.ID, arrive, depart)
-		if err != nil {
-			return nil, err
+		var free []int
+		for slot := 0; slot < h.Capacity; slot++ {
+			if !slices.Contains(busy[h.ID], slot) {
+				free = append(free, slot)
+			}
 		}
-		if !covered {
-			continue
-		}
-		slots, err := freeSlots(ctx, db, h, arrive, depart, now)
-		if err != nil {
-			return nil, err
-		}
-		if len(slots) > 0 {
-			out = append(out, hostCandidate{host: h, slots: slots})
+		if len(free) > 0 {
+			out = append(out, hostCandidate{host: h, slots: free})
 		}
 	}
 	return out, nil
 }
 
-// hostCovers reports whether the host marked every night of the stay available.
-func hostCovers(ctx context.Context, db bun.IDB, hostID int64, arrive, depart calendar.Date) (bool, error) {
-	var ranges []sharedlives.Range
-	err := db.NewSelect().Model(&ranges).Where("host_id = ?", hostID).
-		Where("starts_on <= ?", depart.AddDays(-1)).Where("ends_on >= ?", arrive).OrderExpr("starts_on").Scan(ctx)
-	if err != nil {
-		return false, apperr.Wrapf(err, "reading host %d's calendar", hostID)
-	}
+// covers reports whether ranges (sorted by start) mark every night from
+// arrive to depart available.
+func covers(ranges []sharedlives.Range, arrive, depart calendar.Date) bool {
 	night := arrive
 	for _, r := range ranges {
 		if r.StartsOn.After(night) {
-			return false, nil
+			return false
 		}
 		if !r.EndsOn.Before(night) {
 			night = r.EndsOn.AddDays(1)
 		}
 		if !night.Before(depart) {
-			return true, nil
+			return true
 		}
 	}
-	return !night.Before(depart), nil
-}
-
-// freeSlots returns the slots the host has free on every night of the stay
-// (neither booked nor held), lowest first. A stay keeps one slot throughout.
-func freeSlots(ctx context.Context, db bun.IDB, h sharedlives.Host, arrive, depart calendar.Date, now time.Time) ([]int, error) {
-	var booked []int
-	err := db.NewSelect().TableExpr("booking_nights").Column("slot").
-		Where("place_kind = ? AND place_id = ?", PlaceHost, h.ID).Where("night >= ? AND night < ?", arrive, depart).
-		Scan(ctx, &booked)
-	if err != nil {
-		return nil, apperr.Wrapf(err, "reading host %d's nights", h.ID)
-	}
-	var held []int
-	err = db.NewSelect().Model((*Hold)(nil)).Column("slot").
-		Where("place_kind = ? AND place_id = ?", PlaceHost, h.ID).
-		Where("expires_at > ?", now).Where("arrive < ? AND depart > ?", depart, arrive).
-		Scan(ctx, &held)
-	if err != nil {
-		return nil, apperr.Wrapf(err, "reading host %d's holds", h.ID)
-	}
-	var free []int
-	for slot := 0; slot < h.Capacity; slot++ {
-		if !slices.Contains(booked, slot) && !slices.Contains(held, slot) {
-			free = append(free, slot)
-		}
-	}
-	return free, nil
+	return !night.Before(depart)
 }
 
 // hostNeeds are needs a host's skills can meet; the others (nursing care,
