@@ -86,9 +86,15 @@ func anniversary(d calendar.Date, y int) calendar.Date {
 	return a
 }
 
-// IsChild reports whether the person is under 18 on d.
+// IsChild reports whether the person is under 18 on d. Someone born on
+// 29 February comes of age on 1 March in a year without one, as UK law
+// reckons it.
 func (p Person) IsChild(on calendar.Date) bool {
-	eighteenth := anniversary(p.DateOfBirth, p.DateOfBirth.Year+18)
+	dob := p.DateOfBirth
+	eighteenth := calendar.Date{Year: dob.Year + 18, Month: dob.Month, Day: dob.Day}
+	if dob.Month == time.February && dob.Day == 29 && anniversary(dob, dob.Year+18).Day == 28 {
+		eighteenth = calendar.Date{Year: dob.Year + 18, Month: time.March, Day: 1}
+	}
 	return on.Before(eighteenth)
 }
 
