@@ -175,12 +175,23 @@ func (s *Service) ReleaseHold(ctx context.Context, actor accounts.Principal, hol
 // hold), ErrHoldExpired, ErrNightsTaken or an Invalid allowance error.
 func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID, idempotencyKey string) (Booking, bool, error) {
 	idempotencyKey = strings.TrimSpace(idempotencyKey)
-	if idempotencyKey != "" {
-		if b, ok, err := bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey); err != nil || ok {
-			return b, false, err
+	// replay finds the booking an earlier request with the same key made.
+	replay := func() (Booking, bool, error) {
+		if idempotencyKey == "" {
+			return Booking{}, false, nil
 		}
+		return bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey)
+	}
+	if b, ok, err := replay(); err != nil || ok {
+		return b, false, err
 	}
 	h, err := holdByID(ctx, s.db, holdID)
+	if errors.Is(err, ErrHoldNotFound) {
+		// The first request may have used the hold since we looked.
+		if b, ok, rerr := replay(); rerr != nil || ok {
+			return b, false, rerr
+		}
+	}
 	if err != nil {
 		return Booking{}, false, err
 	}
@@ -243,10 +254,10 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		}
 		return nil
 	})
-	if errors.Is(err, errIdempotencyClash) || (errors.Is(err, errHoldGone) && idempotencyKey != "") {
+	if errors.Is(err, errIdempotencyClash) || errors.Is(err, errHoldGone) {
 		// The same request, sent twice at once: the other one made it.
-		if b, ok, lerr := bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey); lerr != nil || ok {
-			return b, false, lerr
+		if b, ok, rerr := replay(); rerr != nil || ok {
+			return b, false, rerr
 		}
 	}
 	if errors.Is(err, errHoldGone) {
