@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -221,6 +223,9 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		if err := checkAllowance(ctx, tx, c, h.Arrive, h.Depart, now, h.ID); err != nil {
 			return err
 		}
+		if err := s.stillBookable(ctx, tx, h, now); err != nil {
+			return err
+		}
 		place, err := placeInfo(ctx, tx, h.PlaceKind, h.PlaceID)
 		if err != nil {
 			return err
@@ -272,6 +277,32 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 	}
 	_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart))
 	return b, true, nil
+}
+
+// stillBookable checks, inside Confirm's transaction, that the place can
+// still be booked as it could when it was held: in the minutes between, a
+// bed may have been made inactive, kept for emergencies or taken off its
+// contract, or a host suspended or their calendar changed.
+func (s *Service) stillBookable(ctx context.Context, tx bun.IDB, h Hold, now time.Time) error {
+	gone := ErrNightsTaken.Reason("The place is no longer bookable for those nights (it was changed while it was held). Search again for another place.")
+	if h.PlaceKind == PlaceBed {
+		found, err := bedCandidates(ctx, tx, h.Arrive, h.Depart, allBedTypes, now, []int64{h.PlaceID}, true)
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 || (found[0].Emergency && !s.emergencyBedsReleased(h.Depart)) {
+			return gone
+		}
+		return nil
+	}
+	found, err := hostCandidates(ctx, tx, sharedlives.OfferShortBreak, h.Arrive, h.Depart, s.today(), now, []int64{h.PlaceID})
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 || !slices.Contains(found[0].slots, h.Slot) {
+		return gone
+	}
+	return nil
 }
 
 // place is what texts and bookings need to know of a place.

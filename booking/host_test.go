@@ -17,6 +17,7 @@ import (
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations/dbtest"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/redisstore"
 	"github.com/respite-uk/respite/sharedlives"
 )
@@ -203,5 +204,44 @@ func TestHosts_CapacityUnderConcurrentBooking(t *testing.T) {
 		db := dbtest.Postgres(t)
 		rdb, prefix := dbtest.Redis(t)
 		run(t, db, redisstore.NewHoldStore(rdb, prefix))
+	})
+}
+
+// TestConfirm_PlaceChangedWhileHeld: a bed made inactive, or a host
+// suspended, in the minutes a hold was live cannot then be booked.
+func TestConfirm_PlaceChangedWhileHeld(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db, nil)
+		ctx := context.Background()
+		home := f.mkHome(t, "Home", 53.8, -1.55, providers.ProviderInput{}, providers.BedInput{BedType: "residential"})
+		ann := f.mkHost(t, "Ann Smith", 1, nil, nil, [2]string{"2027-04-01", "2027-04-30"})
+		carer := f.mkCarer(t, 28)
+		p := f.mkPerson(t, carer, "1960-01-01", nil, nil)
+
+		bedHold, err := f.svc.CreateHold(ctx, duty, booking.HoldRequest{PersonID: p.ID, Place: booking.Place{Kind: "bed", ID: home.beds[0].ID}, Arrive: d("2027-04-03"), Depart: d("2027-04-05")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := false
+		if _, err := f.providers.UpdateBed(ctx, home.beds[0].ID, providers.BedPatch{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.Confirm(ctx, duty, bedHold.ID, ""); !errors.Is(err, booking.ErrNightsTaken) || !strings.Contains(err.Error(), "no longer bookable") {
+			t.Errorf("confirming a bed made inactive: %v", err)
+		}
+
+		hostHold, err := f.svc.CreateHold(ctx, duty, booking.HoldRequest{PersonID: p.ID, Place: hostPlace(ann), Arrive: d("2027-04-10"), Depart: d("2027-04-12")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.NewUpdate().Model((*sharedlives.Host)(nil)).Set("status = ?", sharedlives.StatusSuspended).Where("id = ?", ann.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.Confirm(ctx, duty, hostHold.ID, ""); !errors.Is(err, booking.ErrNightsTaken) {
+			t.Errorf("confirming a host suspended meanwhile: %v", err)
+		}
+		if n, _ := db.NewSelect().Model((*booking.Booking)(nil)).Count(ctx); n != 0 {
+			t.Errorf("%d bookings made for places that changed", n)
+		}
 	})
 }
