@@ -3,7 +3,6 @@ package booking
 import (
 	"context"
 	"database/sql"
-	"math"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -370,23 +369,7 @@ func (c *Carer) tidy(f *apperr.Fields, missing missingNumbers) {
 			f.Add("email", "Enter an email address in the form name@example.org, or leave it out.")
 		}
 	}
-	if pc, err := contact.ParsePostcode(c.Postcode); err != nil {
-		f.Add("postcode", "%s", err.Error())
-	} else {
-		c.Postcode = pc
-	}
-	switch {
-	case missing.latitude:
-		f.Add("latitude", "Enter the latitude of the carer's home (between -90 and 90).")
-	case math.IsNaN(c.Latitude) || c.Latitude < -90 || c.Latitude > 90:
-		f.Add("latitude", "The latitude must be between -90 and 90.")
-	}
-	switch {
-	case missing.longitude:
-		f.Add("longitude", "Enter the longitude of the carer's home (between -180 and 180).")
-	case math.IsNaN(c.Longitude) || c.Longitude < -180 || c.Longitude > 180:
-		f.Add("longitude", "The longitude must be between -180 and 180.")
-	}
+	contact.CheckWhereabouts(f, "the carer's home", &c.Postcode, c.Latitude, c.Longitude, missing.latitude, missing.longitude)
 	switch {
 	case missing.allowanceNights:
 		f.Add("allowance_nights", "Enter the respite nights a year from the carer's assessment (0 to %d).", maxAllowance)

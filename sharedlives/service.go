@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -614,23 +613,7 @@ func (h *Host) tidy(f *apperr.Fields, missing missingNumbers) {
 	} else {
 		h.Mobile = mobile
 	}
-	if pc, err := contact.ParsePostcode(h.Postcode); err != nil {
-		f.Add("postcode", "%s", err.Error())
-	} else {
-		h.Postcode = pc
-	}
-	switch {
-	case missing.latitude:
-		f.Add("latitude", "Enter the latitude of the host's home (between -90 and 90).")
-	case math.IsNaN(h.Latitude) || h.Latitude < -90 || h.Latitude > 90:
-		f.Add("latitude", "The latitude must be between -90 and 90.")
-	}
-	switch {
-	case missing.longitude:
-		f.Add("longitude", "Enter the longitude of the host's home (between -180 and 180).")
-	case math.IsNaN(h.Longitude) || h.Longitude < -180 || h.Longitude > 180:
-		f.Add("longitude", "The longitude must be between -180 and 180.")
-	}
+	contact.CheckWhereabouts(f, "the host's home", &h.Postcode, h.Latitude, h.Longitude, missing.latitude, missing.longitude)
 	switch {
 	case missing.capacity:
 		f.Add("capacity", "Enter how many guests the host can take at once (1 to %d).", maxCapacity)
