@@ -106,30 +106,31 @@ func (s *Server) signedIn() fiber.Handler {
 
 // staffOnly requires a signed-in member of staff with one of roles (any role
 // when none are given): 401 without a valid sign-in, 403 for another role.
-func (s *Server) staffOnly(roles ...accounts.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		p, err := s.accounts.Authenticate(c.UserContext(), bearerToken(c))
-		if err != nil {
-			return err
-		}
-		if !p.IsStaff(roles...) {
-			return errWrongRole
-		}
-		c.Locals(principalKey, p)
-		return c.Next()
-	}
-}
+func (s *Server) staffOnly(roles ...accounts.Role) fiber.Handler { return s.allow("", roles...) }
 
 // staffOrCarer lets in staff with one of roles, and carers. What a carer
 // may see is narrowed by the domain service (their own carer record, people
 // and bookings, with 404 for anyone else's so ids reveal nothing).
 func (s *Server) staffOrCarer(roles ...accounts.Role) fiber.Handler {
+	return s.allow(accounts.SubjectCarer, roles...)
+}
+
+// staffOrHost lets in staff with one of roles, and shared-lives hosts,
+// whom the domain service narrows to their own record, calendar and guests.
+func (s *Server) staffOrHost(roles ...accounts.Role) fiber.Handler {
+	return s.allow(accounts.SubjectHost, roles...)
+}
+
+// allow requires a valid bearer token from a member of staff with one of
+// roles, or, when also is set, from anyone of that kind; it puts the
+// principal in the request. 401 without a valid sign-in, 403 otherwise.
+func (s *Server) allow(also accounts.SubjectKind, roles ...accounts.Role) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		p, err := s.accounts.Authenticate(c.UserContext(), bearerToken(c))
 		if err != nil {
 			return err
 		}
-		if p.Kind != accounts.SubjectCarer && !p.IsStaff(roles...) {
+		if !p.IsStaff(roles...) && (also == "" || p.Kind != also) {
 			return errWrongRole
 		}
 		c.Locals(principalKey, p)

@@ -162,24 +162,6 @@ type hostGuestList struct {
 	Items []hostGuestJSON `json:"items"`
 }
 
-// staffOrHost lets in staff with one of roles, and shared-lives hosts. What
-// a host may see and change is narrowed by the hosts service (their own
-// record, calendar and guests, with 404 for anyone else's so ids reveal
-// nothing).
-func (s *Server) staffOrHost(roles ...accounts.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		p, err := s.accounts.Authenticate(c.UserContext(), bearerToken(c))
-		if err != nil {
-			return err
-		}
-		if p.Kind != accounts.SubjectHost && !p.IsStaff(roles...) {
-			return errWrongRole
-		}
-		c.Locals(principalKey, p)
-		return c.Next()
-	}
-}
-
 // toHostJSON writes a host for viewer as of now, leaving the staff notes
 // out unless viewer is staff.
 func toHostJSON(h sharedlives.Host, viewer accounts.Principal, now time.Time) hostJSON {
