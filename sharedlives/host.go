@@ -55,7 +55,8 @@ type Host struct {
 
 	ID                      int64          `bun:"id,pk,autoincrement"`
 	Name                    string         `bun:"name"`
-	Mobile                  string         `bun:"mobile"` // E.164; texts, and code sign-in
+	Mobile                  string         `bun:"mobile"`  // E.164; texts, and code sign-in
+	Address                 string         `bun:"address"` // the home, for carers whose stay is there; "" until entered
 	Postcode                string         `bun:"postcode"`
 	Latitude                float64        `bun:"latitude"`
 	Longitude               float64        `bun:"longitude"`

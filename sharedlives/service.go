@@ -82,6 +82,7 @@ const NudgeAfter = 30 * 24 * time.Hour
 type HostInput struct {
 	Name       string
 	Mobile     string
+	Address    string // optional: the home's address, up to 200 characters
 	Postcode   string
 	Latitude   *float64
 	Longitude  *float64
@@ -98,6 +99,7 @@ type HostInput struct {
 type HostPatch struct {
 	Name       *string
 	Mobile     *string
+	Address    *string
 	Postcode   *string
 	Latitude   *float64
 	Longitude  *float64
@@ -149,6 +151,10 @@ var (
 	// ErrWrongStatus refuses a lifecycle step the host's status does not
 	// allow; copies of it say what the status is.
 	ErrWrongStatus = apperr.New(apperr.Conflict, "The host's status does not allow that.")
+	// ErrGuestBooked refuses a change to a calendar that would take away a
+	// night a guest is booked to stay with the host; copies of it name the
+	// stay, so the host knows which.
+	ErrGuestBooked = apperr.New(apperr.Conflict, "A guest is booked to stay on some of those nights, so they cannot be removed. Ring the shared lives team to change the booking.")
 
 	errMayNotSeeHosts       = ErrNotAllowed.Reason("Only coordinators, administrators and the duty team can see hosts' records.")
 	errMayNotChangeCalendar = ErrNotAllowed.Reason("Only coordinators, administrators and the host themself can change a host's calendar.")
@@ -157,6 +163,7 @@ var (
 // Limits on what people type.
 const (
 	maxNameRunes     = 200
+	maxAddressRunes  = 200
 	maxLongTextRunes = 4000
 	maxReasonRunes   = 1000
 	maxCapacity      = 6
@@ -420,8 +427,10 @@ func (s *Service) Calendar(ctx context.Context, actor accounts.Principal, hostID
 // just said it is right. Each range must end on or after it starts, end
 // today or later and no more than HorizonDays ahead, and overlap no other.
 // It returns ErrNotAllowed, ErrHostNotFound (another host's calendar
-// included), ErrWrongStatus for a host who has left, or an Invalid error
-// naming every bad range; nothing is changed when anything is wrong.
+// included), ErrWrongStatus for a host who has left, ErrGuestBooked when
+// the new calendar leaves out a night from today on that a guest is booked
+// to stay, or an Invalid error naming every bad range; nothing is changed
+// when anything is wrong.
 func (s *Service) SetCalendar(ctx context.Context, actor accounts.Principal, hostID int64, ranges []RangeInput) ([]Range, error) {
 	if err := mayChangeCalendar(actor, hostID); err != nil {
 		return nil, err
@@ -430,32 +439,14 @@ func (s *Service) SetCalendar(ctx context.Context, actor accounts.Principal, hos
 	if err := checkRanges(ranges, today, today.AddDays(s.opts.HorizonDays)); err != nil {
 		return nil, err
 	}
-	var out []Range
-	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		h, err := hostByID(ctx, tx, hostID, true)
-		if err != nil {
-			return err
-		}
-		if h.Status == StatusLeft {
-			return ErrWrongStatus.Reason("This host has left, so their calendar is closed.")
-		}
-		rs := make([]Range, len(ranges))
-		for i, r := range ranges {
-			rs[i] = Range{HostID: hostID, StartsOn: r.StartsOn, EndsOn: r.EndsOn}
-		}
-		if err := replaceRanges(ctx, tx, hostID, today, rs); err != nil {
-			return err
-		}
-		if err := setConfirmedAt(ctx, tx, hostID, s.now().UTC()); err != nil {
-			return err
-		}
-		out, err = rangesOf(ctx, tx, hostID, today)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	want := make([]span, len(ranges))
+	for i, r := range ranges {
+		want[i] = span{r.StartsOn, r.EndsOn}
 	}
-	return out, nil
+	sortSpans(want)
+	return s.changeCalendar(ctx, actor, hostID, today, func(current []span) (next, removing []span) {
+		return want, minus(current, want)
+	})
 }
 
 // ConfirmAvailability records that the host has said, just now, that their
@@ -568,7 +559,7 @@ type missingNumbers struct{ latitude, longitude, capacity bool }
 // newHost builds a Host from input, naming every bad field.
 func newHost(in HostInput) (Host, error) {
 	h := Host{
-		Name: in.Name, Mobile: in.Mobile, Postcode: in.Postcode, Skills: in.Skills, Offers: in.Offers,
+		Name: in.Name, Mobile: in.Mobile, Address: in.Address, Postcode: in.Postcode, Skills: in.Skills, Offers: in.Offers,
 		HomeFacts: in.HomeFacts, AgeGroups: in.AgeGroups, StaffNotes: in.StaffNotes,
 	}
 	patchField(&h.Latitude, in.Latitude)
@@ -584,6 +575,7 @@ func newHost(in HostInput) (Host, error) {
 func (h *Host) apply(patch HostPatch) error {
 	patchField(&h.Name, patch.Name)
 	patchField(&h.Mobile, patch.Mobile)
+	patchField(&h.Address, patch.Address)
 	patchField(&h.Postcode, patch.Postcode)
 	patchField(&h.Latitude, patch.Latitude)
 	patchField(&h.Longitude, patch.Longitude)
@@ -613,6 +605,8 @@ func (h *Host) tidy(f *apperr.Fields, missing missingNumbers) {
 	} else {
 		h.Mobile = mobile
 	}
+	h.Address = strings.TrimSpace(h.Address)
+	checkText(f, "address", h.Address, "", maxAddressRunes)
 	contact.CheckWhereabouts(f, "the host's home", &h.Postcode, h.Latitude, h.Longitude, missing.latitude, missing.longitude)
 	switch {
 	case missing.capacity:

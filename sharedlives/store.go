@@ -105,6 +105,15 @@ func rangesOf(ctx context.Context, db bun.IDB, hostID int64, from calendar.Date)
 	return rs, apperr.Wrapf(err, "reading the calendar of host %d", hostID)
 }
 
+// rangesBetween returns the host's ranges with any date from first to last,
+// past ones included, in date order.
+func rangesBetween(ctx context.Context, db bun.IDB, hostID int64, first, last calendar.Date) ([]Range, error) {
+	rs := []Range{}
+	err := db.NewSelect().Model(&rs).Where("host_id = ?", hostID).Where("starts_on <= ? AND ends_on >= ?", last, first).
+		OrderExpr("starts_on, id").Scan(ctx)
+	return rs, apperr.Wrapf(err, "reading the calendar of host %d", hostID)
+}
+
 // replaceRanges puts rs in place of the host's ranges that end on or after
 // from; ranges that ended before it stay as history.
 func replaceRanges(ctx context.Context, db bun.IDB, hostID int64, from calendar.Date, rs []Range) error {
@@ -173,14 +182,31 @@ func guestsOf(ctx context.Context, db bun.IDB, hostID int64, today calendar.Date
 	}
 	guests := make([]Guest, len(rows))
 	for i, r := range rows {
-		first := ""
-		if words := strings.Fields(r.Name); len(words) > 0 {
-			first = words[0]
-		}
 		guests[i] = Guest{
-			BookingReference: r.Reference, FirstName: first, Arrive: r.Arrive, Depart: r.Depart,
+			BookingReference: r.Reference, FirstName: firstName(r.Name), Arrive: r.Arrive, Depart: r.Depart,
 			Needs: nonNilStrings(r.Needs), Requirements: nonNilStrings(r.Requirements),
 		}
 	}
 	return guests, nil
+}
+
+// bookedNights returns the nights from first to last that guests are booked
+// to stay with the host, by night and then arrival, each with its
+// (confirmed) booking. Like guestsOf it reads the booking package's tables
+// by name: a cancelled booking gives its nights back, and the status is
+// checked as well so that one never counts.
+func bookedNights(ctx context.Context, db bun.IDB, hostID int64, first, last calendar.Date) ([]bookedNight, error) {
+	rows := []bookedNight{}
+	err := db.NewSelect().
+		ColumnExpr("n.night, b.id AS booking_id, b.reference, b.arrive, b.depart, p.name").
+		TableExpr("booking_nights AS n").
+		Join("JOIN bookings AS b ON b.id = n.booking_id").
+		Join("JOIN people AS p ON p.id = b.person_id").
+		Where("n.place_kind = 'host'").
+		Where("n.place_id = ?", hostID).
+		Where("n.night >= ? AND n.night <= ?", first, last).
+		Where("b.status = 'confirmed'").
+		OrderExpr("n.night, b.arrive, b.id").
+		Scan(ctx, &rows)
+	return rows, apperr.Wrapf(err, "reading the booked nights of host %d", hostID)
 }

@@ -61,6 +61,7 @@ var hostOperations = []operation{
 type hostRequest struct {
 	Name       string   `json:"name"`
 	Mobile     string   `json:"mobile"`
+	Address    string   `json:"address"`
 	Postcode   string   `json:"postcode"`
 	Latitude   *float64 `json:"latitude"`
 	Longitude  *float64 `json:"longitude"`
@@ -76,6 +77,7 @@ type hostRequest struct {
 type hostPatchRequest struct {
 	Name       *string   `json:"name"`
 	Mobile     *string   `json:"mobile"`
+	Address    *string   `json:"address"`
 	Postcode   *string   `json:"postcode"`
 	Latitude   *float64  `json:"latitude"`
 	Longitude  *float64  `json:"longitude"`
@@ -102,6 +104,7 @@ type hostJSON struct {
 	Name          string         `json:"name"`
 	Mobile        string         `json:"mobile"`         // E.164
 	MobileDisplay string         `json:"mobile_display"` // as people write it
+	Address       string         `json:"address"`
 	Postcode      string         `json:"postcode"`
 	Latitude      float64        `json:"latitude"`
 	Longitude     float64        `json:"longitude"`
@@ -166,7 +169,7 @@ type hostGuestList struct {
 // out unless viewer is staff.
 func toHostJSON(h sharedlives.Host, viewer accounts.Principal, now time.Time) hostJSON {
 	out := hostJSON{
-		ID: h.ID, Name: h.Name, Mobile: h.Mobile, MobileDisplay: contact.DisplayPhone(h.Mobile), Postcode: h.Postcode,
+		ID: h.ID, Name: h.Name, Mobile: h.Mobile, MobileDisplay: contact.DisplayPhone(h.Mobile), Address: h.Address, Postcode: h.Postcode,
 		Latitude: h.Latitude, Longitude: h.Longitude, Capacity: h.Capacity, Skills: h.Skills, Offers: h.Offers,
 		HomeFacts: h.HomeFacts, AgeGroups: h.AgeGroups, Status: h.Status, ApprovedOn: h.ApprovedOn, ReviewDue: h.ReviewDue,
 		Bookable: h.Bookable(calendar.Of(now.In(calendar.London))), AvailabilityConfirmedAt: h.AvailabilityConfirmedAt,
