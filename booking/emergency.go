@@ -269,6 +269,22 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 	}
 	var b Booking
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if req.Place.Kind == PlaceHost {
+			// Check the host again under the lock their calendar changes
+			// take, so nights taken out since the check above are never
+			// booked.
+			if _, err := sharedlives.LockHost(ctx, tx, req.Place.ID); err != nil {
+				return err
+			}
+			found, err := hostCandidates(ctx, tx, sharedlives.OfferEmergency, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID})
+			if err != nil {
+				return err
+			}
+			if len(found) == 0 {
+				return ErrNightsTaken.Reason("That host cannot take an emergency guest on every night from %s to %s.", req.Arrive.Long(), req.Depart.Long())
+			}
+			slots = found[0].slots
+		}
 		var err error
 		b, err = s.insertEmergency(ctx, tx, actor, p, c, req.Place, slots, req.Arrive, req.Depart, now)
 		if err != nil {
