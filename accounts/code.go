@@ -55,20 +55,41 @@ type Directory func(ctx context.Context, phone string) (kind SubjectKind, id int
 // retried transaction never texts a code twice while a new code always goes.
 type CodeSender func(ctx context.Context, db bun.IDB, phone, code, dedupeKey string) error
 
-// SignInCode is a code sent by SMS. Only an HMAC of the code (and the number
-// it was sent to) is stored, under a key that is not in the database, so a
-// copy of the table does not give the codes away even though there are only
-// a million of them.
+// CodePurpose says what a one-time code proves. A code works only for the
+// purpose it was made for: a code sent to confirm a new mobile number never
+// signs anyone in, and a sign-in code never confirms a number.
+type CodePurpose string
+
+// The purposes of codes.
+const (
+	// PurposeSignIn codes sign in whoever owns the number (RequestCode,
+	// VerifyCode).
+	PurposeSignIn CodePurpose = "sign_in"
+	// PurposeMobileChange codes prove that a signed-in carer holds the new
+	// mobile number they want texts to go to (IssueCode, CheckCode).
+	PurposeMobileChange CodePurpose = "mobile_change"
+)
+
+// SignInCode is a code sent by SMS: to sign in, or (with a subject) for a
+// signed-in person to prove they hold a number. Only an HMAC of the code (and
+// the number it was sent to) is stored, under a key that is not in the
+// database, so a copy of the table does not give the codes away even though
+// there are only a million of them.
 type SignInCode struct {
 	bun.BaseModel `bun:"table:sign_in_codes"`
 
-	ID        int64      `bun:"id,pk,autoincrement"`
-	Phone     string     `bun:"phone"` // E.164
-	CodeHash  string     `bun:"code_hash"`
-	Attempts  int        `bun:"attempts"` // tries so far, right or wrong
-	CreatedAt time.Time  `bun:"created_at"`
-	ExpiresAt time.Time  `bun:"expires_at"`
-	UsedAt    *time.Time `bun:"used_at"`
+	ID       int64       `bun:"id,pk,autoincrement"`
+	Phone    string      `bun:"phone"` // E.164: where the code was sent
+	CodeHash string      `bun:"code_hash"`
+	Purpose  CodePurpose `bun:"purpose"`
+	// SubjectKind and SubjectID name whom a code other than a sign-in code
+	// was made for; sign-in codes have none.
+	SubjectKind SubjectKind `bun:"subject_kind,nullzero"`
+	SubjectID   int64       `bun:"subject_id,nullzero"`
+	Attempts    int         `bun:"attempts"` // tries so far, right or wrong
+	CreatedAt   time.Time   `bun:"created_at"`
+	ExpiresAt   time.Time   `bun:"expires_at"`
+	UsedAt      *time.Time  `bun:"used_at"`
 }
 
 // CodeSignedIn is the result of signing in with a code.
@@ -164,7 +185,7 @@ func (s *Service) RequestCode(ctx context.Context, phone string) error {
 	}
 	now := s.now().UTC()
 	return s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		c := SignInCode{Phone: e164, CodeHash: hash, CreatedAt: now, ExpiresAt: now.Add(CodeTTL)}
+		c := SignInCode{Phone: e164, CodeHash: hash, Purpose: PurposeSignIn, CreatedAt: now, ExpiresAt: now.Add(CodeTTL)}
 		if err := insertCode(ctx, tx, &c); err != nil {
 			return err
 		}
@@ -197,7 +218,7 @@ func (s *Service) VerifyCode(ctx context.Context, phone, code string) (CodeSigne
 
 	// Count the try before comparing, in one statement: however many
 	// requests race, no more than MaxCodeAttempts are ever compared.
-	c, live, err := claimCodeAttempt(ctx, s.db, e164, now)
+	c, live, err := claimCodeAttempt(ctx, s.db, newestSignInCode(s.db, e164), now)
 	if err != nil {
 		return CodeSignedIn{}, err
 	}
@@ -247,13 +268,20 @@ func (s *Service) DeleteExpiredCodes(ctx context.Context) (int64, error) {
 }
 
 // checkCodeInput tidies and checks what was typed: the number in E.164 and
-// the code as its six digits (spaces people type in the middle are fine).
+// the code as its six digits.
 func checkCodeInput(phone, code string) (string, string, error) {
 	var f apperr.Fields
 	e164, err := contact.ParsePhone(phone)
 	if err != nil {
 		f.Add("phone", "%s", err.Error())
 	}
+	code = tidyCode(&f, code)
+	return e164, code, f.Err()
+}
+
+// tidyCode returns a typed code as its six digits (spaces people type in the
+// middle are fine), adding an error for field "code" if it is not six digits.
+func tidyCode(f *apperr.Fields, code string) string {
 	code = strings.Join(strings.Fields(code), "")
 	switch {
 	case code == "":
@@ -261,7 +289,7 @@ func checkCodeInput(phone, code string) (string, string, error) {
 	case len(code) != codeDigits || strings.Trim(code, "0123456789") != "":
 		f.Add("code", "Enter the %d-digit code from the text.", codeDigits)
 	}
-	return e164, code, f.Err()
+	return code
 }
 
 // newCode returns a random six-digit code, each of the million equally
@@ -274,14 +302,23 @@ func newCode() (string, error) {
 	return fmt.Sprintf("%0*d", codeDigits, n.Int64()), nil
 }
 
-// hash is the stored form of code sent to phone: HMAC-SHA256 under the
-// service's key. Plain SHA-256 would not do: a million codes are hashed in
-// no time by anyone with a copy of the table.
+// hash is the stored form of a sign-in code sent to phone: HMAC-SHA256
+// under the service's key. Plain SHA-256 would not do: a million codes are
+// hashed in no time by anyone with a copy of the table.
 func (c codeSetup) hash(phone, code string) string {
-	m := hmac.New(sha256.New, c.key)
-	m.Write([]byte(phone))
-	m.Write([]byte{0})
-	m.Write([]byte(code))
+	return codeHash(c.key, phone, code)
+}
+
+// codeHash is HMAC-SHA256 under key of the parts, each ended by a zero byte
+// but the last, so no two lists of parts give the same input.
+func codeHash(key []byte, parts ...string) string {
+	m := hmac.New(sha256.New, key)
+	for i, p := range parts {
+		if i > 0 {
+			m.Write([]byte{0})
+		}
+		m.Write([]byte(p))
+	}
 	return hex.EncodeToString(m.Sum(nil))
 }
 
@@ -290,15 +327,21 @@ func insertCode(ctx context.Context, db bun.IDB, c *SignInCode) error {
 	return apperr.Wrapf(err, "storing sign-in code")
 }
 
-// claimCodeAttempt counts a try against the newest code sent to phone, if
-// that code is still live, and returns it. Older codes are never tried: a
-// new code replaces them.
-func claimCodeAttempt(ctx context.Context, db bun.IDB, phone string, now time.Time) (SignInCode, bool, error) {
+// newestSignInCode selects the id of the newest sign-in code sent to phone.
+func newestSignInCode(db bun.IDB, phone string) *bun.SelectQuery {
+	return db.NewSelect().Model((*SignInCode)(nil)).ColumnExpr("max(id)").
+		Where("phone = ?", phone).Where("purpose = ?", PurposeSignIn)
+}
+
+// claimCodeAttempt counts a try against the code newest selects (the newest
+// of its kind), if that code is still live, and returns it. Older codes are
+// never tried: a new code replaces them.
+func claimCodeAttempt(ctx context.Context, db bun.IDB, newest *bun.SelectQuery, now time.Time) (SignInCode, bool, error) {
 	var c SignInCode
 	err := db.NewRaw(`UPDATE sign_in_codes SET attempts = attempts + 1
-		WHERE id = (SELECT max(id) FROM sign_in_codes WHERE phone = ?)
+		WHERE id = (?)
 		  AND used_at IS NULL AND expires_at > ? AND attempts < ?
-		RETURNING id, code_hash`, phone, now, MaxCodeAttempts).Scan(ctx, &c)
+		RETURNING id, phone, code_hash, attempts`, newest, now, MaxCodeAttempts).Scan(ctx, &c)
 	if migrations.IsNoRows(err) {
 		return SignInCode{}, false, nil
 	}

@@ -1,7 +1,8 @@
 // Package accounts holds who may sign in and what they may do: staff users
 // with roles, and the sessions (bearer tokens) that signing in creates.
 // Carers and shared-lives hosts sign in with codes sent by SMS; their sessions
-// are kept here too, under their own subject kinds.
+// are kept here too, under their own subject kinds. The same kind of code,
+// made for one purpose and one person, proves a new mobile number.
 package accounts
 
 import (

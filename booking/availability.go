@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,10 +28,14 @@ type LatLon struct{ Lat, Lon float64 }
 
 // Option is a place that suits the person and is free every night.
 type Option struct {
-	Place            Place
-	Name             string // "Room 4"
-	Provider         string // the home's name
-	ProviderID       int64
+	Place      Place
+	Name       string // "Room 4"
+	Provider   string // the home's name
+	ProviderID int64
+	// Address is a care home's address, or for a shared-lives host only
+	// the area of their postcode ("LS6 area"): a family's address is given
+	// to the carer once they have booked.
+	Address          string
 	DistanceKm       float64
 	NightlyRatePence int64
 	Reasons          []string // why it suits
@@ -51,40 +56,220 @@ func (s *Service) Availability(ctx context.Context, actor accounts.Principal, q 
 	if err := s.checkStay(q.Arrive, q.Depart); err != nil {
 		return nil, err
 	}
-	origin := LatLon{c.Latitude, c.Longitude}
-	if q.Near != nil {
-		origin = *q.Near
-	}
-	now := s.now().UTC()
-	beds, err := bedCandidates(ctx, s.db, q.Arrive, q.Depart, bedTypesFor(p.Needs), now, nil, s.emergencyBedsReleased(q.Depart))
+	sr, err := s.newSearch(ctx, p, c, q.Near, q.Arrive, q.Depart, q.Arrive.DaysUntil(q.Depart))
 	if err != nil {
 		return nil, err
 	}
-	options := make([]Option, 0, len(beds))
-	for _, b := range beds {
-		score, reasons, problems := match(p, q.Arrive, b)
-		if len(problems) > 0 {
+	options := sr.options(q.Arrive, q.Depart)
+	if len(options) == 0 {
+		if err := recordUnmet(ctx, s.db, p, c, q, sr.now); err != nil {
+			// The search itself worked; losing the record is worth a log
+			// line, not a failed answer.
+			s.log.ErrorContext(ctx, "recording a search that found nothing", "err", err)
+		}
+	}
+	return options, nil
+}
+
+// Limits on NearbyDates.
+const (
+	// MaxNearbyDates is the most other dates NearbyDates offers: enough to
+	// choose from, few enough to read at a glance.
+	MaxNearbyDates = 4
+	// MaxNearbyWithin is the furthest NearbyDates looks either side.
+	MaxNearbyWithin = 28
+)
+
+// NearbyStay is a stay as long as one searched for, on other dates, that
+// has places free.
+type NearbyStay struct {
+	Arrive, Depart calendar.Date
+	Places         int // how many places Availability offers for it now
+}
+
+// NearbyDates suggests other dates when a search finds nothing: stays of the
+// same number of nights starting up to within days (at most
+// MaxNearbyWithin) either side of q.Arrive, the date searched included, on
+// which Availability offers places — nearest first, and of two as near the
+// earlier first; at most MaxNearbyDates. Dates the booking rules forbid
+// (too soon, too far ahead) and dates the person already has a stay or a
+// hold on are left out without a word. The places are found exactly as
+// Availability finds them (one search over the whole window, asked about
+// each date), but nothing is recorded: the caller's own Availability call
+// has recorded the search that found nothing.
+//
+// It returns ErrPersonNotFound for a person the actor may not book for, and
+// an Invalid error when q has no dates or a length of stay the rules forbid.
+func (s *Service) NearbyDates(ctx context.Context, actor accounts.Principal, q Search, within int) ([]NearbyStay, error) {
+	return s.nearbyDates(ctx, actor, q, within, MaxNearbyDates)
+}
+
+// nearbyDates is NearbyDates offering up to limit dates.
+func (s *Service) nearbyDates(ctx context.Context, actor accounts.Principal, q Search, within, limit int) ([]NearbyStay, error) {
+	p, c, err := personFor(ctx, s.db, actor, q.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	nights := q.Arrive.DaysUntil(q.Depart)
+	if q.Arrive.IsZero() || q.Depart.IsZero() || nights < 1 || nights > s.opts.MaxNights {
+		return nil, s.checkStay(q.Arrive, q.Depart) // certainly an error: it names the field
+	}
+	within = min(max(within, 0), MaxNearbyWithin)
+	// The starts to try, nearest first: the date itself, a day before, a
+	// day after, two days before…
+	var starts []calendar.Date
+	for k := 0; k <= 2*within; k++ {
+		offset := (k + 1) / 2
+		if k%2 == 1 {
+			offset = -offset
+		}
+		start := q.Arrive.AddDays(offset)
+		if s.checkStay(start, start.AddDays(nights)) == nil {
+			starts = append(starts, start)
+		}
+	}
+	if len(starts) == 0 {
+		return []NearbyStay{}, nil
+	}
+	byDate := func(a, b calendar.Date) int { return b.DaysUntil(a) }
+	from, last := slices.MinFunc(starts, byDate), slices.MaxFunc(starts, byDate)
+	sr, err := s.newSearch(ctx, p, c, q.Near, from, last.AddDays(nights), nights)
+	if err != nil {
+		return nil, err
+	}
+	// The person's own stays and holds, which CreateHold would refuse to
+	// overlap (personNightsTaken reads the same, a stay at a time).
+	away, err := personBusy(ctx, s.db, p.ID, from, last.AddDays(nights), sr.now, "")
+	if err != nil {
+		return nil, err
+	}
+	out := []NearbyStay{}
+	for _, start := range starts {
+		depart := start.AddDays(nights)
+		if first := from.DaysUntil(start); slices.Contains(away[first:first+nights], true) {
+			continue
+		}
+		places := len(sr.options(start, depart))
+		if places == 0 {
+			continue
+		}
+		out = append(out, NearbyStay{Arrive: start, Depart: depart, Places: places})
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// search finds places for one person for any stay within a window of
+// nights: newSearch reads the window once, and options answers for each
+// stay in memory. Availability asks it about one stay and NearbyDates about
+// many, so the two never disagree about a date.
+type search struct {
+	s      *Service
+	person Person
+	origin LatLon
+	now    time.Time
+	beds   bedWindow
+	hosts  hostWindow
+	// matched remembers whether and how well each place suits the person.
+	// match and matchHost depend on the date of arrival only through the
+	// person's age group then, so the answer is kept per place and group.
+	matched map[matchKey]matched
+}
+
+type matchKey struct {
+	place Place
+	group string
+}
+
+type matched struct {
+	ok      bool
+	score   int
+	reasons []string
+}
+
+// matchBed is match's answer for bed b and the person arriving on arrive.
+func (sr *search) matchBed(b bedCandidate, arrive calendar.Date) matched {
+	key := matchKey{Place{PlaceBed, b.BedID}, sr.person.AgeGroup(arrive)}
+	m, ok := sr.matched[key]
+	if !ok {
+		score, reasons, problems := match(sr.person, arrive, b)
+		m = matched{ok: len(problems) == 0, score: score, reasons: reasons}
+		sr.matched[key] = m
+	}
+	return m
+}
+
+// matchHost is matchHost's answer for host h and the person arriving on
+// arrive.
+func (sr *search) matchHost(h sharedlives.Host, arrive calendar.Date) matched {
+	key := matchKey{Place{PlaceHost, h.ID}, sr.person.AgeGroup(arrive)}
+	m, ok := sr.matched[key]
+	if !ok {
+		score, reasons, problems := matchHost(sr.person, arrive, h, sr.now)
+		m = matched{ok: len(problems) == 0, score: score, reasons: reasons}
+		sr.matched[key] = m
+	}
+	return m
+}
+
+// newSearch reads, for person p of carer c, the places that might take a
+// stay of the given number of nights within the nights from from to to.
+// near, when set, is where to measure distances from instead of the carer's
+// home.
+func (s *Service) newSearch(ctx context.Context, p Person, c Carer, near *LatLon, from, to calendar.Date, nights int) (*search, error) {
+	sr := &search{s: s, person: p, origin: LatLon{c.Latitude, c.Longitude}, now: s.now().UTC(), matched: map[matchKey]matched{}}
+	if near != nil {
+		sr.origin = *near
+	}
+	// Beds that cannot suit the person on any date need not have their
+	// nights read. (Someone may come of age within the window: then a bed
+	// may suit on some dates and not others.)
+	first, last := from, to.AddDays(-nights) // the first and last arrival
+	mightSuit := func(b bedCandidate) bool { return sr.matchBed(b, first).ok || sr.matchBed(b, last).ok }
+	var err error
+	// Beds kept for emergencies are read only if some might be released
+	// for booking ahead; options decides which.
+	if sr.beds, err = loadBedWindow(ctx, s.db, from, to, nights, bedTypesFor(p.Needs), sr.now, nil, s.opts.ReleaseEmergencyDays > 0, mightSuit); err != nil {
+		return nil, err
+	}
+	if sr.hosts, err = loadHostWindow(ctx, s.db, sharedlives.OfferShortBreak, from, to, s.today(), sr.now, nil); err != nil {
+		return nil, err
+	}
+	return sr, nil
+}
+
+// options lists the places free on every night from arrive to depart that
+// suit the person, best match first, then nearest.
+func (sr *search) options(arrive, depart calendar.Date) []Option {
+	released := sr.s.emergencyBedsReleased(depart)
+	var options []Option
+	for _, b := range sr.beds.free(arrive, depart) {
+		if b.Emergency && !released {
+			continue
+		}
+		m := sr.matchBed(b, arrive)
+		if !m.ok {
 			continue
 		}
 		options = append(options, Option{
-			Place: Place{Kind: PlaceBed, ID: b.BedID}, Name: b.Label, Provider: b.ProviderName, ProviderID: b.ProviderID,
-			DistanceKm:       distanceKm(origin.Lat, origin.Lon, b.Latitude, b.Longitude),
-			NightlyRatePence: b.NightlyRatePence, Reasons: reasons, score: score,
+			Place: Place{PlaceBed, b.BedID}, Name: b.Label, Provider: b.ProviderName, ProviderID: b.ProviderID,
+			Address:          oneLine(b.ProviderAddress, b.ProviderPostcode),
+			DistanceKm:       distanceKm(sr.origin.Lat, sr.origin.Lon, b.Latitude, b.Longitude),
+			NightlyRatePence: b.NightlyRatePence, Reasons: m.reasons, score: m.score,
 		})
 	}
-	hosts, err := hostCandidates(ctx, s.db, sharedlives.OfferShortBreak, q.Arrive, q.Depart, s.today(), now, nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, hc := range hosts {
-		score, reasons, problems := matchHost(p, q.Arrive, hc.host, now)
-		if len(problems) > 0 {
+	for _, hc := range sr.hosts.free(arrive, depart) {
+		m := sr.matchHost(hc.host, arrive)
+		if !m.ok {
 			continue
 		}
 		options = append(options, Option{
-			Place: Place{Kind: PlaceHost, ID: hc.host.ID}, Name: hostName(hc.host), Provider: "Shared Lives",
-			DistanceKm: distanceKm(origin.Lat, origin.Lon, hc.host.Latitude, hc.host.Longitude),
-			Reasons:    reasons, score: score,
+			Place: Place{PlaceHost, hc.host.ID}, Name: hostName(hc.host), Provider: "Shared Lives",
+			Address:    postcodeArea(hc.host.Postcode),
+			DistanceKm: distanceKm(sr.origin.Lat, sr.origin.Lon, hc.host.Latitude, hc.host.Longitude),
+			Reasons:    m.reasons, score: m.score,
 		})
 	}
 	sort.SliceStable(options, func(i, k int) bool {
@@ -93,14 +278,7 @@ func (s *Service) Availability(ctx context.Context, actor accounts.Principal, q 
 		}
 		return options[i].DistanceKm < options[k].DistanceKm
 	})
-	if len(options) == 0 {
-		if err := recordUnmet(ctx, s.db, p, c, q, now); err != nil {
-			// The search itself worked; losing the record is worth a log
-			// line, not a failed answer.
-			s.log.ErrorContext(ctx, "recording a search that found nothing", "err", err)
-		}
-	}
-	return options, nil
+	return options
 }
 
 // unmetSearch is a search that found nothing: what was wanted, when and

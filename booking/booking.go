@@ -153,6 +153,8 @@ type bedCandidate struct {
 	ProviderID       int64    `bun:"provider_id"`
 	ProviderName     string   `bun:"provider_name"`
 	ProviderPhone    string   `bun:"provider_phone"`
+	ProviderAddress  string   `bun:"provider_address"`
+	ProviderPostcode string   `bun:"provider_postcode"`
 	Latitude         float64  `bun:"latitude"`
 	Longitude        float64  `bun:"longitude"`
 	Specialisms      []string `bun:"specialisms"`
@@ -180,7 +182,9 @@ func bedTypesFor(needs []string) []string {
 var homesMeet = []string{"no_pets", "non_smoking"}
 
 // match says whether a bed suits a person arriving on arrive, how well
-// (higher is better) and why, or why not.
+// (higher is better) and why, or why not. The date matters only through the
+// person's age group on it: a search over many dates keeps one answer per
+// bed and age group, so keep it that way or change search's memo too.
 func match(p Person, arrive calendar.Date, b bedCandidate) (score int, reasons []string, problems []string) {
 	if !slices.Contains(bedTypesFor(p.Needs), b.BedType) {
 		problems = append(problems, fmt.Sprintf("it is a %s bed, and %s needs %s", words(b.BedType), p.Name, orList(bedTypesFor(p.Needs))))

@@ -102,17 +102,17 @@ func (s *Service) Cancel(ctx context.Context, actor accounts.Principal, id int64
 	}
 	now := s.now().UTC()
 	staff := actor.Kind == accounts.SubjectStaff
-	arrival := b.Arrive.StartIn(calendar.London)
+	deadline := s.CancelDeadline(b)
 	if staff && reason == "" {
 		return Booking{}, apperr.Invalidf("reason", "Say why the booking is cancelled; it is kept on the record.")
 	}
-	if !staff && now.After(arrival.Add(-s.opts.CancelCutoff)) {
+	if !staff && now.After(deadline) {
 		return Booking{}, ErrCancelTooLate.Reason("Stays can be cancelled online up to %s before they start. To cancel this one, ring the booking line.", cutoffWords(s.opts.CancelCutoff))
 	}
 	if len(reason) > 1000 {
 		return Booking{}, apperr.Invalidf("reason", "Keep the reason to 1,000 characters.")
 	}
-	restore := !(staff && now.After(arrival.Add(-s.opts.CancelCutoff)) && s.opts.KeepAllowanceOnLateCancel)
+	restore := !(staff && now.After(deadline) && s.opts.KeepAllowanceOnLateCancel)
 
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		kind := string(actor.Kind)

@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -68,46 +69,48 @@ func lockCarer(ctx context.Context, db bun.IDB, carerID int64, forUpdate bool) (
 
 // bedCandidates returns the active, bookable beds whose contract covers
 // every night from arrive to depart and whose nights are neither booked nor
-// held, limited to bedTypes. beds narrows to some beds (nil for all).
+// held, limited to bedTypes. beds narrows to some beds (nil for all). It
+// reads a window of just the stay's nights (loadBedWindow), in one query.
 func bedCandidates(ctx context.Context, db bun.IDB, arrive, depart calendar.Date, bedTypes []string, now time.Time, beds []int64, includeEmergency bool) ([]bedCandidate, error) {
-	var out []bedCandidate
-	q := db.NewSelect().
-		ColumnExpr("b.id AS bed_id, b.label, b.bed_type, b.features, b.emergency_reserved").
-		ColumnExpr("p.id AS provider_id, p.name AS provider_name, p.phone AS provider_phone, p.latitude, p.longitude, p.specialisms, p.age_groups").
-		ColumnExpr("c.nightly_rate_pence").
-		TableExpr("beds AS b").
-		Join("JOIN providers AS p ON p.id = b.provider_id").
-		Join("JOIN contracts AS c ON c.id = b.contract_id").
-		Where("b.active = ?", true).
-		Where("p.active = ?", true).
-		Where("c.starts_on <= ?", arrive).
-		Where("c.ends_on >= ?", depart.AddDays(-1)).
-		Where("b.bed_type IN (?)", bun.In(bedTypes)).
-		Where("NOT EXISTS (SELECT 1 FROM booking_nights AS n WHERE n.place_kind = 'bed' AND n.place_id = b.id AND n.night >= ? AND n.night < ?)", arrive, depart).
-		Where("NOT EXISTS (SELECT 1 FROM holds AS h WHERE h.place_kind = 'bed' AND h.place_id = b.id AND h.expires_at > ? AND h.arrive < ? AND h.depart > ?)", now, depart, arrive).
-		OrderExpr("b.id")
-	if !includeEmergency {
-		q = q.Where("b.emergency_reserved = ?", false)
+	w, err := loadBedWindow(ctx, db, arrive, depart, arrive.DaysUntil(depart), bedTypes, now, beds, includeEmergency, nil)
+	if err != nil {
+		return nil, err
 	}
-	if beds != nil {
-		q = q.Where("b.id IN (?)", bun.In(beds))
-	}
-	err := q.Scan(ctx, &out)
-	return out, apperr.Wrapf(err, "searching beds")
+	return w.free(arrive, depart), nil
 }
 
 // personNightsTaken reports whether the person has a booking or a live hold
 // (other than exceptHold) on any night from arrive to depart.
 func personNightsTaken(ctx context.Context, db bun.IDB, personID int64, arrive, depart calendar.Date, now time.Time, exceptHold string) (bool, error) {
-	n, err := db.NewSelect().TableExpr("booking_nights").
-		Where("person_id = ?", personID).Where("night >= ?", arrive).Where("night < ?", depart).Count(ctx)
-	if err != nil || n > 0 {
-		return n > 0, apperr.Wrapf(err, "checking the person's stays")
+	busy, err := personBusy(ctx, db, personID, arrive, depart, now, exceptHold)
+	return slices.Contains(busy, true), err
+}
+
+// personBusy marks, by night from from to to, the nights the person has a
+// booking or a live hold (other than exceptHold) on.
+func personBusy(ctx context.Context, db bun.IDB, personID int64, from, to calendar.Date, now time.Time, exceptHold string) ([]bool, error) {
+	w := nightIndex{from, to}
+	busy := make([]bool, max(from.DaysUntil(to), 0))
+	var nights []Night
+	if err := db.NewSelect().Model(&nights).Column("night").
+		Where("person_id = ?", personID).Where("night >= ?", from).Where("night < ?", to).
+		Scan(ctx); err != nil {
+		return nil, apperr.Wrapf(err, "checking the person's stays")
 	}
-	n, err = db.NewSelect().Model((*Hold)(nil)).
+	for _, n := range nights {
+		w.mark(busy, n.Night, n.Night.AddDays(1))
+	}
+	var holds []Hold
+	if err := db.NewSelect().Model(&holds).Column("arrive", "depart").
 		Where("person_id = ?", personID).Where("id <> ?", exceptHold).Where("expires_at > ?", now).
-		Where("arrive < ?", depart).Where("depart > ?", arrive).Count(ctx)
-	return n > 0, apperr.Wrapf(err, "checking the person's holds")
+		Where("arrive < ?", to).Where("depart > ?", from).
+		Scan(ctx); err != nil {
+		return nil, apperr.Wrapf(err, "checking the person's holds")
+	}
+	for _, h := range holds {
+		w.mark(busy, h.Arrive, h.Depart)
+	}
+	return busy, nil
 }
 
 func insertHold(ctx context.Context, db bun.IDB, h *Hold) error {

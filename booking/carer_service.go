@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -198,22 +199,52 @@ func (s *Service) UpdateCarer(ctx context.Context, actor accounts.Principal, id 
 	var c Carer
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if c, err = carerByID(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := c.apply(patch); err != nil {
-			return err
-		}
-		if err := checkCarerUnique(ctx, tx, c); err != nil {
-			return err
-		}
-		c.UpdatedAt = s.now().UTC()
-		return updateCarer(ctx, tx, &c)
+		c, err = s.changeCarer(ctx, tx, id, patch, nil)
+		return err
 	})
 	if err != nil {
 		return Carer{}, err
 	}
 	return c, nil
+}
+
+// changeCarer applies patch to carer id's record in tx, checking the
+// result as a whole: every change to a carer's record goes through here.
+// It returns ErrCarerNotFound, ErrMobileTaken, ErrEmergencyCardTaken or an
+// Invalid error naming every bad field among fields (every field, when
+// fields is nil). Carers changing their own details name the fields their
+// form has: a fault already in another part of their record (one kept from
+// before a rule, say) is for staff to put right, and must not stop a carer
+// changing what they may; the record is no worse for the change.
+func (s *Service) changeCarer(ctx context.Context, tx bun.IDB, id int64, patch CarerPatch, fields []string) (Carer, error) {
+	c, err := carerByID(ctx, tx, id)
+	if err != nil {
+		return Carer{}, err
+	}
+	if err := onlyFields(c.apply(patch), fields); err != nil {
+		return Carer{}, err
+	}
+	if err := checkCarerUnique(ctx, tx, c); err != nil {
+		return Carer{}, err
+	}
+	c.UpdatedAt = s.now().UTC()
+	return c, updateCarer(ctx, tx, &c)
+}
+
+// onlyFields returns err keeping only its errors on fields (all, when fields
+// is nil); nil if none is left.
+func onlyFields(err error, fields []string) error {
+	e, ok := apperr.As(err)
+	if !ok || e.Kind != apperr.Invalid || fields == nil {
+		return err
+	}
+	var f apperr.Fields
+	for _, fe := range e.Fields {
+		if slices.Contains(fields, fe.Field) {
+			f.Add(fe.Field, "%s", fe.Message)
+		}
+	}
+	return f.Err()
 }
 
 // CarerByMobile finds the carer registered with a mobile number, written

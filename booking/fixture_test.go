@@ -55,6 +55,7 @@ type fixture struct {
 	clk       *clock
 	providers *providers.Service
 	notify    *notify.Service
+	accounts  *accounts.Service // makes and checks codes
 	svc       *booking.Service
 	holds     booking.HoldStore
 }
@@ -68,15 +69,19 @@ func newFixture(t testing.TB, db *bun.DB, holds booking.HoldStore) *fixture {
 	if holds == nil {
 		holds = booking.NewLocalHoldStore()
 	}
-	svc := booking.NewService(db, prov, sms, holds, booking.Options{Clock: clk.Now, Logger: log})
-	return &fixture{db: db, clk: clk, providers: prov, notify: sms, svc: svc, holds: holds}
+	acc := accounts.NewService(db, accounts.Options{Clock: clk.Now})
+	if err := acc.SetCodeKey([]byte("a test secret of 32 bytes or more")); err != nil {
+		t.Fatal(err)
+	}
+	svc := booking.NewService(db, prov, sms, holds, booking.Options{Clock: clk.Now, Logger: log, Codes: acc})
+	return &fixture{db: db, clk: clk, providers: prov, notify: sms, accounts: acc, svc: svc, holds: holds}
 }
 
 // with returns another instance of the service on the same database and
 // hold store, as a second server would be.
 func (f *fixture) with() *booking.Service {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return booking.NewService(f.db, f.providers, f.notify, f.holds, booking.Options{Clock: f.clk.Now, Logger: log})
+	return booking.NewService(f.db, f.providers, f.notify, f.holds, booking.Options{Clock: f.clk.Now, Logger: log, Codes: f.accounts})
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/sharedlives"
 )
@@ -29,80 +28,14 @@ type hostCandidate struct {
 // hostCandidates returns the approved hosts, review not overdue, who offer
 // the kind of stay, have marked every night available, and have a slot free
 // (not booked, not held) on every night. hostIDs narrows to some hosts. It
-// asks the database four questions whatever the number of hosts.
+// reads a window of just the stay's nights (loadHostWindow), so it asks the
+// database four questions whatever the number of hosts.
 func hostCandidates(ctx context.Context, db bun.IDB, offer string, arrive, depart, today calendar.Date, now time.Time, hostIDs []int64) ([]hostCandidate, error) {
-	var hosts []sharedlives.Host
-	q := db.NewSelect().Model(&hosts).
-		Where("status = ?", sharedlives.StatusApproved).
-		Where("review_due >= ?", today).
-		OrderExpr("id")
-	if hostIDs != nil {
-		q = q.Where("id IN (?)", bun.In(hostIDs))
+	w, err := loadHostWindow(ctx, db, offer, arrive, depart, today, now, hostIDs)
+	if err != nil {
+		return nil, err
 	}
-	if err := q.Scan(ctx); err != nil {
-		return nil, apperr.Wrapf(err, "searching hosts")
-	}
-	hosts = slices.DeleteFunc(hosts, func(h sharedlives.Host) bool { return !slices.Contains(h.Offers, offer) })
-	if len(hosts) == 0 {
-		return nil, nil
-	}
-	ids := make([]int64, len(hosts))
-	for i, h := range hosts {
-		ids[i] = h.ID
-	}
-
-	var ranges []sharedlives.Range
-	if err := db.NewSelect().Model(&ranges).Where("host_id IN (?)", bun.In(ids)).
-		Where("starts_on <= ?", depart.AddDays(-1)).Where("ends_on >= ?", arrive).OrderExpr("host_id, starts_on").Scan(ctx); err != nil {
-		return nil, apperr.Wrapf(err, "reading hosts' calendars")
-	}
-	rangesOf := map[int64][]sharedlives.Range{}
-	for _, r := range ranges {
-		rangesOf[r.HostID] = append(rangesOf[r.HostID], r)
-	}
-	var taken []struct {
-		PlaceID int64 `bun:"place_id"`
-		Slot    int   `bun:"slot"`
-	}
-	if err := db.NewSelect().TableExpr("booking_nights").Column("place_id", "slot").
-		Where("place_kind = ? AND place_id IN (?)", PlaceHost, bun.In(ids)).Where("night >= ? AND night < ?", arrive, depart).
-		Scan(ctx, &taken); err != nil {
-		return nil, apperr.Wrapf(err, "reading hosts' nights")
-	}
-	var held []struct {
-		PlaceID int64 `bun:"place_id"`
-		Slot    int   `bun:"slot"`
-	}
-	if err := db.NewSelect().Model((*Hold)(nil)).Column("place_id", "slot").
-		Where("place_kind = ? AND place_id IN (?)", PlaceHost, bun.In(ids)).
-		Where("expires_at > ?", now).Where("arrive < ? AND depart > ?", depart, arrive).
-		Scan(ctx, &held); err != nil {
-		return nil, apperr.Wrapf(err, "reading hosts' holds")
-	}
-	busy := map[int64][]int{}
-	for _, t := range taken {
-		busy[t.PlaceID] = append(busy[t.PlaceID], t.Slot)
-	}
-	for _, h := range held {
-		busy[h.PlaceID] = append(busy[h.PlaceID], h.Slot)
-	}
-
-	var out []hostCandidate
-	for _, h := range hosts {
-		if !covers(rangesOf[h.ID], arrive, depart) {
-			continue
-		}
-		var free []int
-		for slot := 0; slot < h.Capacity; slot++ {
-			if !slices.Contains(busy[h.ID], slot) {
-				free = append(free, slot)
-			}
-		}
-		if len(free) > 0 {
-			out = append(out, hostCandidate{host: h, slots: free})
-		}
-	}
-	return out, nil
+	return w.free(arrive, depart), nil
 }
 
 // covers reports whether ranges (sorted by start) mark every night from
@@ -128,6 +61,7 @@ func covers(ranges []sharedlives.Range, arrive, depart calendar.Date) bool {
 var hostNeeds = sharedlives.Skills
 
 // matchHost says whether a host suits a person, how well, why, and why not.
+// As with match, arrive matters only through the person's age group.
 func matchHost(p Person, arrive calendar.Date, h sharedlives.Host, now time.Time) (score int, reasons, problems []string) {
 	for _, need := range p.Needs {
 		switch {

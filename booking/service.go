@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
@@ -43,6 +44,10 @@ type Options struct {
 	// is still free this many days before a night may be booked ahead for
 	// it. Off (0) by default.
 	ReleaseEmergencyDays int
+	// Codes makes and checks the codes texted to a carer's new mobile
+	// number before it replaces the old (StartMobileChange). Without it,
+	// changing a mobile number is a fault.
+	Codes *accounts.Service
 }
 
 func (o *Options) setDefaults() {

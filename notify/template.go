@@ -5,7 +5,7 @@
 // retries and delivery receipts. Every text comes from a template here and says
 // only a reference, a place's name, dates and a phone number. Non-urgent texts
 // wait for daytime (08:00–20:00 London), and a number that replied STOP gets
-// nothing more except sign-in codes it asks for itself.
+// nothing more except codes it asks for itself.
 package notify
 
 import (
@@ -47,6 +47,8 @@ const (
 	TemplateEmergencyPlacementPlace   = "emergency_placement_place"
 	TemplateEmergencyPlacementContact = "emergency_placement_contact"
 	TemplateHelpReply                 = "help_reply"
+	TemplateMobileChangeCode          = "mobile_change_code"
+	TemplateMobileChanged             = "mobile_changed"
 )
 
 // ErrMissingField is returned by Render when a field the template needs is
@@ -60,7 +62,8 @@ type Template struct {
 	// daytime so nobody is woken by a reminder.
 	Urgent bool
 	// ReachesOptedOut lets the message go to a number that replied STOP.
-	// Only sign-in codes do: the person asked for the code there and then.
+	// Only codes do (to sign in, or to confirm a new mobile number): the
+	// person asked for the code there and then.
 	ReachesOptedOut bool
 	// Needs lists the Data fields, by JSON name, that must be set. Render
 	// refuses without them rather than send "call ." to a carer.
@@ -82,6 +85,18 @@ var templates = register([]struct {
 		Template{Name: TemplateSignInCode, Urgent: true, ReachesOptedOut: true, Needs: []string{"service", "code"}},
 		"Your {{.service}} sign-in code is {{.code}}. It works for 10 minutes. Do not share it with anyone. " +
 			"If you did not ask for it, ignore this text.",
+	},
+	{
+		// To the new number a carer has asked their texts to go to.
+		Template{Name: TemplateMobileChangeCode, Urgent: true, ReachesOptedOut: true, Needs: []string{"service", "code"}},
+		"Your code to confirm this number for {{.service}} is {{.code}}. It works for 10 minutes. " +
+			"Do not share it with anyone. If you did not ask for it, ignore this text.",
+	},
+	{
+		// To the old number, once the new one is confirmed: if someone else
+		// changed it, this is how the carer finds out.
+		Template{Name: TemplateMobileChanged, Urgent: true, Needs: []string{"service", "phone"}},
+		"Your mobile number for {{.service}} was changed. If this was not you, call {{.phone}}.",
 	},
 	{
 		Template{Name: TemplateBookingConfirmed, Needs: []string{"place", "arrive", "depart", "reference", "phone"}},

@@ -82,6 +82,10 @@ func TestRender_golden(t *testing.T) {
 	}{
 		{notify.TemplateSignInCode, "Your Leeds Carers Respite sign-in code is 482913. It works for 10 minutes. " +
 			"Do not share it with anyone. If you did not ask for it, ignore this text."},
+		{notify.TemplateMobileChangeCode, "Your code to confirm this number for Leeds Carers Respite is 482913. " +
+			"It works for 10 minutes. Do not share it with anyone. If you did not ask for it, ignore this text."},
+		{notify.TemplateMobileChanged, "Your mobile number for Leeds Carers Respite was changed. " +
+			"If this was not you, call 0113 496 0000."},
 		{notify.TemplateBookingConfirmed, "A respite stay is booked at Oakwood House from Sat 3 Apr to Mon 5 Apr. " +
 			"Reference K7M-4QX. For questions or changes, call 0113 496 0000."},
 		{notify.TemplateEmergencyPlacementContact, "Urgent: the person you care for has a safe place to stay tonight, " +
@@ -285,6 +289,8 @@ func TestTemplates_list(t *testing.T) {
 		notify.TemplateHostAvailabilityNudge,
 		notify.TemplateHostGuestBooked,
 		notify.TemplateHostGuestCancelled,
+		notify.TemplateMobileChangeCode,
+		notify.TemplateMobileChanged,
 		notify.TemplateSignInCode,
 		notify.TemplateStayFollowUp,
 	}
@@ -315,6 +321,8 @@ func TestTemplates_urgencyAndOptOut(t *testing.T) {
 		notify.TemplateEmergencyPlacementContact,
 		notify.TemplateEmergencyPlacementPlace,
 		notify.TemplateHelpReply,
+		notify.TemplateMobileChangeCode, // answers what the carer has just done
+		notify.TemplateMobileChanged,    // likewise, and a warning if it was not them
 		notify.TemplateSignInCode,
 	}
 	slices.Sort(wantUrgent)
@@ -322,7 +330,7 @@ func TestTemplates_urgencyAndOptOut(t *testing.T) {
 		t.Errorf("urgent templates (-want +got):\n%s", diff)
 	}
 	// STOP must mean stop: only a code the person has just asked for gets through.
-	if diff := cmp.Diff([]string{notify.TemplateSignInCode}, reachesOptedOut); diff != "" {
+	if diff := cmp.Diff([]string{notify.TemplateMobileChangeCode, notify.TemplateSignInCode}, reachesOptedOut); diff != "" {
 		t.Errorf("templates that reach opted-out numbers (-want +got):\n%s", diff)
 	}
 }

@@ -1,0 +1,53 @@
+package booking
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/sharedlives"
+)
+
+// FreeBothWays is for tests: the places free for a stay of nights from
+// arrive, found by reading the window from from to to at once, as
+// NearbyDates does, and by reading the stay alone, as Availability,
+// CreateHold and Confirm do. Each place is written "bed 3" or
+// "host 2 slots [0 1]"; emergency beds are included.
+func (s *Service) FreeBothWays(ctx context.Context, from, to, arrive calendar.Date, nights int) (inWindow, alone []string, err error) {
+	now, today, depart := s.now().UTC(), s.today(), arrive.AddDays(nights)
+	bw, err := loadBedWindow(ctx, s.db, from, to, nights, allBedTypes, now, nil, true, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	hw, err := loadHostWindow(ctx, s.db, sharedlives.OfferShortBreak, from, to, today, now, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	beds, err := bedCandidates(ctx, s.db, arrive, depart, allBedTypes, now, nil, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	hosts, err := hostCandidates(ctx, s.db, sharedlives.OfferShortBreak, arrive, depart, today, now, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return describe(bw.free(arrive, depart), hw.free(arrive, depart)), describe(beds, hosts), nil
+}
+
+func describe(beds []bedCandidate, hosts []hostCandidate) []string {
+	out := []string{}
+	for _, b := range beds {
+		out = append(out, fmt.Sprintf("bed %d", b.BedID))
+	}
+	for _, h := range hosts {
+		out = append(out, fmt.Sprintf("host %d slots %v", h.host.ID, h.slots))
+	}
+	return out
+}
+
+// NearbyDatesUpTo is NearbyDates offering up to limit dates, so that a
+// benchmark can make it try every date.
+func (s *Service) NearbyDatesUpTo(ctx context.Context, actor accounts.Principal, q Search, within, limit int) ([]NearbyStay, error) {
+	return s.nearbyDates(ctx, actor, q, within, limit)
+}
