@@ -25,6 +25,10 @@ type Config struct {
 
 	ServiceName  string // RESPITE_SERVICE_NAME: what texts call the service
 	ServicePhone string // RESPITE_SERVICE_PHONE: the number texts give for help
+	// SharedLivesPhone (RESPITE_SHARED_LIVES_PHONE) is the shared-lives
+	// team's number, shown to hosts and to carers whose stay is with a
+	// host; unset, it is ServicePhone.
+	SharedLivesPhone string
 
 	SMSProvider               string // SMS_PROVIDER: "log" or "twilio"
 	TwilioAccountSID          string
@@ -84,6 +88,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PublicURL:                 strings.TrimRight(get("RESPITE_PUBLIC_URL", DefaultPublicURL), "/"),
 		ServiceName:               get("RESPITE_SERVICE_NAME", DefaultServiceName),
 		ServicePhone:              get("RESPITE_SERVICE_PHONE", ""),
+		SharedLivesPhone:          get("RESPITE_SHARED_LIVES_PHONE", ""),
 		SMSProvider:               get("SMS_PROVIDER", DefaultSMSProvider),
 		TwilioAccountSID:          get("TWILIO_ACCOUNT_SID", ""),
 		TwilioAuthToken:           get("TWILIO_AUTH_TOKEN", ""),
@@ -97,6 +102,18 @@ func Load(getenv func(string) string) (Config, error) {
 		func() error { return checkRedisURL(c.RedisURL) },
 		func() error { return checkPublicURL(c.PublicURL) },
 		c.checkSMS,
+		func() error {
+			if c.SharedLivesPhone == "" {
+				c.SharedLivesPhone = c.ServicePhone
+				return nil
+			}
+			phone, err := contact.ParsePhone(c.SharedLivesPhone)
+			if err != nil {
+				return &Error{"RESPITE_SHARED_LIVES_PHONE", fmt.Sprintf("%q is not a phone number", c.SharedLivesPhone)}
+			}
+			c.SharedLivesPhone = contact.DisplayPhone(phone)
+			return nil
+		},
 		func() error {
 			if c.CodeKey != "" && len(c.CodeKey) < 32 {
 				return &Error{"RESPITE_CODE_KEY", "must be at least 32 characters (try: openssl rand -base64 32), or unset"}
@@ -283,6 +300,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("public_url", c.PublicURL),
 		slog.String("service_name", c.ServiceName),
 		slog.String("service_phone", c.ServicePhone),
+		slog.String("shared_lives_phone", c.SharedLivesPhone),
 		slog.String("sms_provider", c.SMSProvider),
 		slog.String("twilio_account_sid", c.TwilioAccountSID),
 		slog.String("twilio_auth_token", mask(c.TwilioAuthToken)),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL 15 and Redis on 127.0.0.1 for the tests, installed with
-# apt when missing. Run as root (CI and the dev machines are).
+# apt when missing (with Chromium, for the pages' browser tests). Run as root (CI and the dev machines are).
 #
 #   eval "$(bash scripts/test-services.sh up)"   # prints export lines for DATABASE_URL and REDIS_URL;
 #                                                 # reuses services that are already up
@@ -26,8 +26,10 @@ install_missing() {
   command -v redis-server >/dev/null || pkgs+=(redis-server)
   command -v ss >/dev/null || pkgs+=(iproute2)
   command -v runuser >/dev/null || pkgs+=(util-linux)
+  # The pages' browser tests drive Debian's Chromium.
+  command -v chromium >/dev/null || pkgs+=(chromium)
   if [ ${#pkgs[@]} -gt 0 ]; then
-    log "installing ${pkgs[*]} with apt (takes about 10 s)"
+    log "installing ${pkgs[*]} with apt (10 s; Chromium adds 1 to 2 minutes)"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
   fi
@@ -45,13 +47,13 @@ alive() { # the state file exists and both servers answer
 }
 
 up() {
+  install_missing
   if alive; then
     log "reusing the running services"
     sed 's/^/export /' "$STATE"
     return
   fi
   down >/dev/null 2>&1 || true
-  install_missing
 
   local pgdir pgport rdir rport
   pgdir=$(mktemp -d /tmp/respite-pg.XXXXXX)

@@ -14,6 +14,7 @@ import (
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/contact"
+	"github.com/respite-uk/respite/web/pages"
 )
 
 // Signing in with a code sent by SMS: carers now, shared-lives hosts later.
@@ -161,7 +162,13 @@ func numberKey(c *fiber.Ctx) string {
 	var req struct {
 		Phone string `json:"phone"`
 	}
-	_ = json.Unmarshal(c.Body(), &req)
+	if fromPage, ok := c.Locals(pages.LimitNumberKey).(string); ok {
+		// A page's form names the number its own way (or keeps it in a
+		// cookie); the page says which number the request is about.
+		req.Phone = fromPage
+	} else {
+		_ = json.Unmarshal(c.Body(), &req)
+	}
 	phone, err := contact.ParsePhone(req.Phone)
 	if err != nil {
 		phone = strings.TrimSpace(req.Phone)

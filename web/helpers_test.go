@@ -75,7 +75,11 @@ func newTestServer(t *testing.T, db *bun.DB, tweak ...func(*web.Deps)) *testServ
 	for _, f := range tweak {
 		f(&d)
 	}
-	return &testServer{Server: web.New(d), db: db, accounts: acc, notify: sms, providers: prov, booking: book, logs: logs}
+	srv, err := web.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{Server: srv, db: db, accounts: acc, notify: sms, providers: prov, booking: book, logs: logs}
 }
 
 // response is what a test needs of an answer.

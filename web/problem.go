@@ -126,6 +126,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderContentType, "application/problem+json")
 		return c.Send(body)
 	}
+	if s.pages != nil {
+		return s.pages.ShowError(c, p.Status, p.Detail, p.RequestID)
+	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.SendString(errorPage(p))
 }

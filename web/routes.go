@@ -1,12 +1,16 @@
 package web
 
 import (
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/web/assets"
+	"github.com/respite-uk/respite/web/pages"
 )
 
 // routes registers every route. Read it top to bottom to see the whole
 // surface of the service and who may use each part.
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	app := s.app
 	app.Use(s.withRequestContext(), s.afterRequestID, s.observe, s.recoverPanics(), securityHeaders())
 
@@ -69,6 +73,37 @@ func (s *Server) routes() {
 	webhooks := app.Group("/webhooks/twilio", s.twilioSigned)
 	webhooks.Post("/status", s.receiveDeliveryReceipt)
 	webhooks.Post("/inbound", s.receiveText)
+
+	// The pages for people, and the assets they load (fingerprinted, so
+	// they are cached for good).
+	if s.deps.Pages != nil {
+		if err := s.pageRoutes(app, *s.deps.Pages); err != nil {
+			return err
+		}
+	}
 	// Anything else is a 404 (or a 405 with Allow) problem, shaped by the
 	// error handler.
+	return nil
+}
+
+// pageRoutes builds the pages on the same services and sign-in limits as
+// the API, and registers them.
+func (s *Server) pageRoutes(app *fiber.App, d pages.Deps) error {
+	d.Logger = s.log
+	d.Accounts = s.accounts
+	d.Booking = s.deps.Booking
+	d.Hosts = s.deps.Hosts
+	d.PublicURL = s.deps.PublicURL
+	requestsPerAddress, requestsPerNumber := s.codeRequestLimits()
+	failuresPerAddress, failuresPerNumber := s.codeFailureLimits()
+	d.CodeRequestLimits = []fiber.Handler{requestsPerAddress, requestsPerNumber}
+	d.CodeFailureLimits = []fiber.Handler{failuresPerAddress, failuresPerNumber}
+	p, err := pages.New(d)
+	if err != nil {
+		return err
+	}
+	s.pages = p
+	app.Get("/static/*", assets.Handler())
+	p.Register(app)
+	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/sharedlives"
+	"github.com/respite-uk/respite/web/pages"
 )
 
 // Check is one thing /readyz asks: the database, Redis.
@@ -63,6 +64,9 @@ type Deps struct {
 	SignInPerAddress int
 	SignInPerAccount int
 	SignInWindow     time.Duration
+	// Pages sets up the pages for people (service name, phone numbers,
+	// clock); New fills in the services and limits. Nil serves no pages.
+	Pages *pages.Deps
 }
 
 // BodyLimit caps request bodies: the API takes small JSON documents.
@@ -76,10 +80,12 @@ type Server struct {
 	providers *providers.Service
 	deps      Deps
 	metrics   *httpMetrics
+	pages     *pages.Pages
 }
 
-// New builds the Fiber app with every route registered.
-func New(d Deps) *Server {
+// New builds the Fiber app with every route registered. It fails only if
+// the pages' templates do not parse.
+func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
@@ -102,8 +108,10 @@ func New(d Deps) *Server {
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	s.app = fiber.New(cfg)
-	s.routes()
-	return s
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // App returns the Fiber app, for serving and for tests.

@@ -28,6 +28,7 @@ import (
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/twiliosms"
 	"github.com/respite-uk/respite/web"
+	"github.com/respite-uk/respite/web/pages"
 )
 
 // bcryptCost is the password hashing cost; zero means the accounts
@@ -98,6 +99,8 @@ func open(e env) (*app, error) {
 	a.booking = booking.NewService(db, a.providers, a.notify, holds, booking.Options{
 		Logger: log, HoldTTL: cfg.HoldTTL, LeadDays: cfg.LeadDays, MaxNights: cfg.MaxNights, CancelCutoff: cfg.CancelCutoff,
 		ReleaseEmergencyDays: cfg.ReleaseEmergencyDays,
+		// Carers prove a new mobile number with a code, as they sign in.
+		Codes: a.accounts,
 	})
 	a.hosts = sharedlives.NewService(db, a.notify, sharedlives.Options{Logger: log})
 	// A host's YES to the monthly nudge confirms their calendar.
@@ -276,7 +279,10 @@ func serve(ctx context.Context, e env, args []string) error {
 		}
 	}
 
-	srv := web.New(a.webDeps())
+	srv, err := web.New(a.webDeps())
+	if err != nil {
+		return fmt.Errorf("building the web service: %w", err)
+	}
 	a.jobs.Start()
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
@@ -323,6 +329,11 @@ func (a *app) webDeps() web.Deps {
 		Audit:     audit.NewService(a.db),
 		PublicURL: a.cfg.PublicURL,
 		Metrics:   a.metrics,
+		Pages: &pages.Deps{
+			ServiceName:      a.cfg.ServiceName,
+			BookingLine:      a.cfg.ServicePhone,
+			SharedLivesPhone: a.cfg.SharedLivesPhone,
+		},
 		Ready: []web.Check{{Name: "database", Check: func(ctx context.Context) error {
 			return a.db.PingContext(ctx)
 		}}},

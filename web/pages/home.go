@@ -1,0 +1,42 @@
+package pages
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/respite-uk/respite/booking"
+)
+
+type homeView struct {
+	layout
+	People    []booking.Person
+	Allowance booking.Allowance
+	Upcoming  []booking.Stay
+	Past      []booking.Stay
+}
+
+// showHome is a carer's home: the people they look after, the nights left
+// this allowance year, and their stays to come and gone.
+func (p *Pages) showHome(c *fiber.Ctx) error {
+	who := signedInAs(c)
+	people, err := p.deps.Booking.People(ctx(c), who, who.ID)
+	if err != nil {
+		return err
+	}
+	allowance, err := p.deps.Booking.Allowance(ctx(c), who, who.ID)
+	if err != nil {
+		return err
+	}
+	upcoming, past, err := p.deps.Booking.Stays(ctx(c), who, who.ID)
+	if err != nil {
+		return err
+	}
+	if len(past) > pastShown {
+		past = past[:pastShown]
+	}
+	v := &homeView{People: people, Allowance: allowance, Upcoming: upcoming, Past: past}
+	v.Title = "Your short breaks"
+	return p.render(c, fiber.StatusOK, "home", v)
+}
+
+// pastShown is how many past stays the home page lists, newest first.
+const pastShown = 10

@@ -1,0 +1,80 @@
+package pages
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// LimitNumberKey is where a page puts the phone number a request for or
+// check of a code is about, for the sign-in limits keyed by number.
+const LimitNumberKey = "pages.limit-number"
+
+// Register adds every page's route to app. Read it top to bottom to see
+// every page and who may use it. Every page reads the session cookie and
+// checks the CSRF token of every form; the API under /api/v1 is untouched.
+func (p *Pages) Register(app fiber.Router) {
+	page := func(path string, method string, handlers ...fiber.Handler) {
+		all := append([]fiber.Handler{p.withSession, p.withCSRF}, handlers...)
+		app.Add(method, path, all...)
+	}
+	get := func(path string, h ...fiber.Handler) { page(path, fiber.MethodGet, h...) }
+	post := func(path string, h ...fiber.Handler) { page(path, fiber.MethodPost, h...) }
+	// limited puts the API's limits on sending and checking codes in
+	// front of h, counting against the number that number names.
+	limited := func(limits []fiber.Handler, number func(*fiber.Ctx) string, h fiber.Handler) []fiber.Handler {
+		name := func(c *fiber.Ctx) error {
+			c.Locals(LimitNumberKey, number(c))
+			return c.Next()
+		}
+		return append(append([]fiber.Handler{name}, limits...), h)
+	}
+	typed := func(field string) func(*fiber.Ctx) string {
+		return func(c *fiber.Ctx) string { return form(c, field) }
+	}
+	remembered := func(c *fiber.Ctx) string { return strings.Clone(c.Cookies(phoneCookie)) }
+	// A carer proving a new number: count against the carer, whose new
+	// number the service keeps.
+	carerNumber := func(c *fiber.Ctx) string { return "carer:" + itoa(signedInAs(c).ID) }
+
+	// Anyone: what the service is, and signing in by a code sent by text.
+	get("/", p.showStart)
+	get("/sign-in", p.showSignIn)
+	post("/sign-in", limited(p.deps.CodeRequestLimits, typed("phone"), p.sendCode)...)
+	get("/sign-in/code", p.showCode)
+	post("/sign-in/code", limited(p.deps.CodeFailureLimits, remembered, p.checkCode)...)
+	post("/sign-in/code/again", limited(p.deps.CodeRequestLimits, remembered, p.resendCode)...)
+	post("/sign-out", p.signOut)
+
+	// Carers: their home, booking a break, their stays and their details.
+	carer := p.requireCarer
+	get("/home", carer, p.showHome)
+	get("/book", carer, p.showWho)
+	get("/book/when", carer, p.showWhen)
+	get("/book/results", carer, p.showResults)
+	post("/book/hold", carer, p.holdPlace)
+	get("/book/check/:hold", carer, p.showCheck)
+	post("/book/check/:hold", carer, p.confirmBooking)
+	post("/book/check/:hold/release", carer, p.releaseHold)
+	get("/book/done/:id", carer, p.showDone)
+	get("/stays/:id", carer, p.showStay)
+	get("/stays/:id/calendar.ics", carer, p.downloadStayCalendar)
+	get("/stays/:id/cancel", carer, p.showCancel)
+	post("/stays/:id/cancel", carer, p.cancelStay)
+	get("/details", carer, p.showDetails)
+	get("/details/contact", carer, p.showContactForm)
+	post("/details/contact", carer, p.saveContact)
+	get("/details/mobile", carer, p.showMobileForm)
+	post("/details/mobile", append([]fiber.Handler{carer}, limited(p.deps.CodeRequestLimits, typed("mobile"), p.startMobileChange)...)...)
+	get("/details/mobile/code", carer, p.showMobileCode)
+	post("/details/mobile/code", append([]fiber.Handler{carer}, limited(p.deps.CodeFailureLimits, carerNumber, p.confirmMobileChange)...)...)
+
+	// Shared-lives hosts: their calendar and their guests.
+	host := p.requireHost
+	get("/host", host, p.showCalendar)
+	post("/host/calendar/add", host, p.addDates)
+	post("/host/calendar/remove", host, p.removeDates)
+	post("/host/calendar/remove-night", host, p.removeNight)
+	post("/host/calendar/still-right", host, p.confirmCalendar)
+	get("/host/guests", host, p.showGuests)
+}
