@@ -168,7 +168,8 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 	for _, u := range demoUsers {
 		fmt.Fprintf(out, "  %-12s %-30s password: %s\n", u.role, u.email, u.password)
 	}
-	fmt.Fprintln(out, "Demo carers sign in with a code texted to their mobile (POST /api/v1/auth/code, then /verify);")
+	fmt.Fprintln(out, "Demo carers and hosts sign in on the pages (/sign-in) or the API (POST /api/v1/auth/code, then /verify)")
+	fmt.Fprintln(out, "with a code texted to their mobile;")
 	fmt.Fprintln(out, "with SMS_PROVIDER=log the text, code included, is written to the log:")
 	for _, c := range demoCarers {
 		fmt.Fprintf(out, "  carer        %-30s mobile: %s\n", c.name, c.mobile)
@@ -181,10 +182,10 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 
 // demoHosts are shared-lives families, approved, with their calendars.
 var demoHosts = []sharedlives.HostInput{
-	{Name: "Ann Hargreaves", Mobile: "07700 900201", Postcode: "LS6 2AB", Latitude: f64(53.8200), Longitude: f64(-1.5750), Capacity: intp(2),
+	{Name: "Ann Hargreaves", Mobile: "07700 900201", Address: "22 Headingley Lane, Leeds", Postcode: "LS6 2AB", Latitude: f64(53.8200), Longitude: f64(-1.5750), Capacity: intp(2),
 		Skills: []string{"dementia", "medication", "personal_care"}, Offers: []string{"short_break", "emergency"},
 		HomeFacts: []string{"ground_floor_bedroom"}, AgeGroups: []string{"adults"}, StaffNotes: "Experienced with dementia; retired nurse."},
-	{Name: "Raj and Priya Mehta", Mobile: "07700 900202", Postcode: "LS17 6PQ", Latitude: f64(53.8590), Longitude: f64(-1.5230), Capacity: intp(1),
+	{Name: "Raj and Priya Mehta", Mobile: "07700 900202", Address: "5 Alwoodley Gates, Leeds", Postcode: "LS17 6PQ", Latitude: f64(53.8590), Longitude: f64(-1.5230), Capacity: intp(1),
 		Skills: []string{"autism", "learning_disability", "epilepsy"}, Offers: []string{"short_break", "long_term"},
 		HomeFacts: []string{"stairs", "pets"}, AgeGroups: []string{"children", "adults"}, StaffNotes: "Have a calm dog; ask before placing anyone nervous of dogs."},
 }
