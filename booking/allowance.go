@@ -39,6 +39,36 @@ func (s *Service) Allowance(ctx context.Context, actor accounts.Principal, carer
 	return allowanceIn(ctx, s.db, c, start, next, s.now().UTC(), "")
 }
 
+// AllowanceYears returns the carer's allowance for every allowance year a
+// stay booked today could touch: the one holding today and, because stays
+// are booked up to HorizonDays ahead, the next ones up to that far. It
+// returns ErrCarerNotFound for a carer the actor may not see.
+func (s *Service) AllowanceYears(ctx context.Context, actor accounts.Principal, carerID int64) ([]Allowance, error) {
+	if err := access(actor, carerID, ErrCarerNotFound); err != nil {
+		return nil, err
+	}
+	c, err := lockCarer(ctx, s.db, carerID, false)
+	if migrations.IsNoRows(err) {
+		return nil, ErrCarerNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	now, today := s.now().UTC(), s.today()
+	latest := today.AddDays(s.opts.HorizonDays + s.opts.MaxNights)
+	var years []Allowance
+	for day := today; !day.After(latest); {
+		start, next := c.AllowanceYear(day)
+		a, err := allowanceIn(ctx, s.db, c, start, next, now, "")
+		if err != nil {
+			return nil, err
+		}
+		years = append(years, a)
+		day = next
+	}
+	return years, nil
+}
+
 func allowanceIn(ctx context.Context, db bun.IDB, c Carer, start, next calendar.Date, now time.Time, exceptHold string) (Allowance, error) {
 	a := Allowance{YearStarts: start, YearEnds: next.AddDays(-1), Allowed: c.AllowanceNights}
 	var bookings []Booking

@@ -8,10 +8,12 @@ import (
 
 type homeView struct {
 	layout
-	People    []booking.Person
-	Allowance booking.Allowance
-	Upcoming  []booking.Stay
-	Past      []booking.Stay
+	People []booking.Person
+	// Years are the allowance years a stay booked now can fall in: this
+	// one first.
+	Years    []booking.Allowance
+	Upcoming []booking.Stay
+	Past     []booking.Stay
 }
 
 // showHome is a carer's home: the people they look after, the nights left
@@ -22,7 +24,7 @@ func (p *Pages) showHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	allowance, err := p.deps.Booking.Allowance(ctx(c), who, who.ID)
+	years, err := p.deps.Booking.AllowanceYears(ctx(c), who, who.ID)
 	if err != nil {
 		return err
 	}
@@ -33,7 +35,7 @@ func (p *Pages) showHome(c *fiber.Ctx) error {
 	if len(past) > pastShown {
 		past = past[:pastShown]
 	}
-	v := &homeView{People: people, Allowance: allowance, Upcoming: upcoming, Past: past}
+	v := &homeView{People: people, Years: years, Upcoming: upcoming, Past: past}
 	v.Title = "Your short breaks"
 	return p.render(c, fiber.StatusOK, "home", v)
 }
