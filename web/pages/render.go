@@ -191,10 +191,15 @@ func miles(km float64) string {
 type dateInputView struct {
 	ID, Legend, Hint, Error string
 	Value                   dateForm
+	LegendSize              string // "s" unless given: "m", "l"
 }
 
-func dateInput(id, legend, hint string, value dateForm, err string) dateInputView {
-	return dateInputView{ID: id, Legend: legend, Hint: hint, Value: value, Error: err}
+func dateInput(id, legend, hint string, value dateForm, err string, size ...string) dateInputView {
+	v := dateInputView{ID: id, Legend: legend, Hint: hint, Value: value, Error: err, LegendSize: "s"}
+	if len(size) > 0 {
+		v.LegendSize = size[0]
+	}
+	return v
 }
 
 var funcs = template.FuncMap{
