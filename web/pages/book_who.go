@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,8 +20,15 @@ type whoView struct {
 	Chosen int64
 }
 
+// whoAsked is the hidden field the "who" form sends, so that the page can
+// tell the form sent with no one chosen (an error) from a first visit:
+// browsers send nothing for radios left unchosen.
+const whoAsked = "asked"
+
 // showWho asks who the break is for, and skips the question when the carer
-// looks after one person.
+// looks after one person. The form comes back here, so that sending it with
+// no one chosen shows the question again with the error; with someone
+// chosen it goes on to "when", which checks they are the carer's.
 func (p *Pages) showWho(c *fiber.Ctx) error {
 	who := signedInAs(c)
 	people, err := p.deps.Booking.People(ctx(c), who, who.ID)
@@ -30,8 +38,16 @@ func (p *Pages) showWho(c *fiber.Ctx) error {
 	if len(people) == 1 {
 		return redirect(c, "/book/when?person="+strconv.FormatInt(people[0].ID, 10))
 	}
+	if person := query(c, "person"); person != "" {
+		return redirect(c, "/book/when?"+url.Values{"person": {person}}.Encode())
+	}
 	v := &whoView{People: people}
 	v.Title = "Who is the break for?"
 	v.BackLink = "/home"
-	return p.render(c, fiber.StatusOK, "book-who", v)
+	status := fiber.StatusOK
+	if query(c, whoAsked) != "" {
+		status = fiber.StatusUnprocessableEntity
+		v.Errors = pageError("person", "person", "Select who the break is for.")
+	}
+	return p.render(c, status, "book-who", v)
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/booking"
+	"github.com/respite-uk/respite/contact"
 )
 
 // A carer's own details: they may change their email, their emergency
@@ -41,7 +42,8 @@ func (p *Pages) showContactForm(c *fiber.Ctx) error {
 		v.Email = *carer.Email
 	}
 	if carer.EmergencyContactPhone != nil {
-		v.ContactPhone = *carer.EmergencyContactPhone
+		// As people write it ("07700 900999"), not as it is stored.
+		v.ContactPhone = contact.DisplayPhone(*carer.EmergencyContactPhone)
 	}
 	v.Title = "Change your contact details"
 	v.BackLink = "/details"

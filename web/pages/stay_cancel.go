@@ -1,9 +1,10 @@
 package pages
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/booking"
 )
 
@@ -36,7 +37,10 @@ func (p *Pages) cancelStay(c *fiber.Ctx) error {
 		v.Title = "Cancel stay " + s.Booking.Reference
 		v.BackLink = "/stays/" + itoa(s.Booking.ID)
 		v.Errors = errs
-		if apperr.KindOf(err) == apperr.Conflict && s.Booking.Status == booking.StatusCancelled {
+		if errors.Is(err, booking.ErrAlreadyCancelled) {
+			// Cancelled by someone else since the page was read (staff,
+			// or this carer in another tab): say so, not "too late".
+			v.Stay.Booking.Status = booking.StatusCancelled
 			v.CanCancel = false
 		}
 		return p.render(c, statusFor(err), "stay-cancel", v)
