@@ -98,7 +98,7 @@ type Night struct {
 // Services return them with Reason for the particulars.
 var (
 	ErrHoldNotFound     = apperr.New(apperr.NotFound, "There is no hold with that id, or it has already been used.")
-	ErrHoldExpired      = apperr.New(apperr.Conflict, "The hold has expired: the place was kept for 10 minutes. Search again and hold it afresh.")
+	ErrHoldExpired      = apperr.New(apperr.Conflict, "The hold has expired: a place is kept for a short time only. Search again and hold it afresh.")
 	ErrNightsTaken      = apperr.New(apperr.Conflict, "Someone else has just booked or is holding one of those nights. Search again for another place.")
 	ErrHoldsUnavailable = apperr.New(apperr.Unavailable, "Places cannot be held just now because the hold service is not answering. Please try again in a minute; nothing has been booked.")
 	ErrBookingNotFound  = apperr.New(apperr.NotFound, "There is no booking with that id.")

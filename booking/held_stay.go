@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -39,7 +40,7 @@ func (s *Service) HeldStay(ctx context.Context, actor accounts.Principal, holdID
 	}
 	now := s.now().UTC()
 	if !now.Before(h.ExpiresAt) {
-		return HeldStay{}, ErrHoldExpired
+		return HeldStay{}, s.holdExpired()
 	}
 	p, c, err := personFor(ctx, s.db, actor, h.PersonID)
 	if err != nil {
@@ -98,4 +99,18 @@ func postcodeArea(postcode string) string {
 		return ""
 	}
 	return outward + " area"
+}
+
+// holdExpired is ErrHoldExpired saying how long places are kept for.
+func (s *Service) holdExpired() error {
+	return ErrHoldExpired.Reason("The hold has expired: the place was kept for %s. Search again and hold it afresh.", minutesWords(s.opts.HoldTTL))
+}
+
+// minutesWords writes a duration of whole minutes for people: "10 minutes".
+func minutesWords(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	if m == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", m)
 }

@@ -202,7 +202,7 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 	}
 	now := s.now().UTC()
 	if !now.Before(h.ExpiresAt) {
-		return Booking{}, false, ErrHoldExpired
+		return Booking{}, false, s.holdExpired()
 	}
 
 	var b Booking
@@ -276,7 +276,7 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 	if errors.Is(err, errHoldGone) {
 		// Used, released or expired while this request waited.
 		if _, lerr := holdByID(ctx, s.db, h.ID); lerr == nil {
-			return Booking{}, false, ErrHoldExpired
+			return Booking{}, false, s.holdExpired()
 		}
 		return Booking{}, false, ErrHoldNotFound
 	}

@@ -19,9 +19,14 @@ type checkView struct {
 // held, and what it leaves of the allowance.
 func (p *Pages) showCheck(c *fiber.Ctx) error {
 	held, err := p.deps.Booking.HeldStay(ctx(c), signedInAs(c), param(c, "hold"))
-	if errors.Is(err, booking.ErrHoldExpired) {
+	switch {
+	case errors.Is(err, booking.ErrHoldExpired):
 		errs, _ := errorsFrom(err, "search-again", nil)
 		return p.renderHoldGone(c, fiber.StatusConflict, errs)
+	case errors.Is(err, booking.ErrHoldNotFound):
+		// Used, let go, or never this carer's: the same kind answer for
+		// each, so an id tells nobody anything.
+		return p.renderHoldGone(c, fiber.StatusNotFound, nil)
 	}
 	if err != nil {
 		return err

@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/booking"
@@ -13,15 +15,30 @@ const nearbyWindow = 14
 
 type resultsView struct {
 	layout
-	Form        stayForm
-	Person      booking.Person
-	Arrive      calendar.Date
-	Depart      calendar.Date
-	Nights      int
-	Options     []booking.Option
-	Nearby      []nearbyLink
-	BookingLine string
+	Form   stayForm
+	Person booking.Person
+	Arrive calendar.Date
+	Depart calendar.Date
+	Nights int
+	// Options are this page's places: Total in all, numbered From to To.
+	Options         []booking.Option
+	Total, From, To int
+	Pages           []pageLink
+	Prev, Next      string
+	Nearby          []nearbyLink
+	BookingLine     string
 }
+
+// pageLink is one numbered link of the results' pagination.
+type pageLink struct {
+	Number  int
+	Href    string
+	Current bool
+}
+
+// resultsPerPage keeps the page short on a phone (and under 30 KB) however
+// many places suit: the nearest and best matched come first.
+const resultsPerPage = 10
 
 type nearbyLink struct {
 	Arrive, Depart calendar.Date
@@ -54,7 +71,8 @@ func (p *Pages) renderResults(c *fiber.Ctx, status int, f stayForm, person booki
 		}
 		return p.renderWhen(c, statusFor(err), f, person, errs)
 	}
-	v := &resultsView{BookingLine: p.deps.BookingLine, Form: f, Person: person, Arrive: f.arrive, Depart: f.depart, Nights: f.nights, Options: options}
+	v := &resultsView{BookingLine: p.deps.BookingLine, Form: f, Person: person, Arrive: f.arrive, Depart: f.depart, Nights: f.nights}
+	v.paginate(options, query(c, "page"), "/book/results?"+f.Values())
 	if len(options) == 0 {
 		dates, err := p.deps.Booking.NearbyDates(ctx(c), who, q, nearbyWindow)
 		if err != nil {
@@ -72,4 +90,31 @@ func (p *Pages) renderResults(c *fiber.Ctx, status int, f stayForm, person booki
 	v.BackLink = "/book/when?" + f.Values()
 	v.Errors = problem
 	return p.render(c, status, "book-results", v)
+}
+
+// paginate shows page raw (1 when missing or out of range) of options.
+func (v *resultsView) paginate(options []booking.Option, raw, base string) {
+	v.Total = len(options)
+	last := (len(options) + resultsPerPage - 1) / resultsPerPage
+	page, err := strconv.Atoi(raw)
+	if err != nil || page < 1 || page > last {
+		page = 1
+	}
+	start := (page - 1) * resultsPerPage
+	end := min(start+resultsPerPage, len(options))
+	v.Options = options[start:end]
+	v.From, v.To = start+1, end
+	if last <= 1 {
+		return
+	}
+	href := func(n int) string { return base + "&page=" + strconv.Itoa(n) + "#results" }
+	for n := 1; n <= last; n++ {
+		v.Pages = append(v.Pages, pageLink{Number: n, Href: href(n), Current: n == page})
+	}
+	if page > 1 {
+		v.Prev = href(page - 1)
+	}
+	if page < last {
+		v.Next = href(page + 1)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -50,6 +49,11 @@ func (p *Pages) withCSRF(c *fiber.Ctx) error {
 	if c.Method() != fiber.MethodPost {
 		return c.Next()
 	}
+	if sessionEnded(c) {
+		// The form was made for a session that has ended, so its token
+		// cannot match; tell them why rather than call it a bad form.
+		return errSignedOut
+	}
 	got := c.FormValue(csrfField)
 	if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
 		p.log.WarnContext(ctx(c), "form refused: CSRF token missing or wrong", "path", c.Path())
@@ -68,6 +72,3 @@ func csrfToken(c *fiber.Ctx) string {
 	t, _ := c.Locals(csrfKey).(string)
 	return t
 }
-
-// neverExpires is far enough ahead for a cookie that should last.
-var neverExpires = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)

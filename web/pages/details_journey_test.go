@@ -227,7 +227,7 @@ func TestHeldPlaceGoes(t *testing.T) {
 		check := helen.holdRoom2(s.today.AddDays(14), 3)
 		s.holdRunsOut(t, check)
 		helen.wantStatus(helen.Submit("Book this stay"), 409)
-		helen.seesErrors("The hold has expired", "Nothing has been booked.")
+		helen.seesErrors("The hold has expired", "Nothing has been booked from this page.")
 		if got := helen.Title(); !strings.HasPrefix(got, "Error: The place is no longer held") {
 			t.Errorf("title = %q", got)
 		}
@@ -248,7 +248,7 @@ func TestHeldPlaceGoes(t *testing.T) {
 		}
 		// Back (the page is never cached, so the browser asks again).
 		helen.wantStatus(helen.Visit(check), 404)
-		helen.sees("Page not found")
+		helen.sees("The place is no longer held", "Search again")
 		if n := s.count(t, "bookings", "carer_id = ?", s.helen.ID); n != 0 {
 			t.Errorf("Helen has %d bookings, want 0", n)
 		}
@@ -315,17 +315,25 @@ func TestErrorPages(t *testing.T) {
 			ann.sees("You cannot do that", "You cannot see this page when you are signed in this way.")
 		})
 
-		t.Run("403 for a form sent after its session ended", func(t *testing.T) {
+		t.Run("401 for a form sent after its session ended, and sign-in says why", func(t *testing.T) {
 			helen := newVisitor(t, s, width, height)
 			helen.signIn(helenMobile)
 			helen.wantStatus(helen.Visit("/details/contact"), 200)
 			helen.Fill("email", "helen@example.org")
 			s.endSessions(t, accounts.SubjectCarer, s.helen.ID)
-			helen.wantStatus(helen.Submit("Save"), 403)
-			helen.sees("You cannot do that", "nothing was changed")
+			helen.wantStatus(helen.Submit("Save"), 401)
+			helen.sees("You are signed out", "nothing was changed")
 			if c := s.carer(t, s.helen.ID); c.Email != nil {
 				t.Errorf("Helen's email is %q after a refused form", *c.Email)
 			}
+		})
+
+		t.Run("a page asked for after the session ended says so at sign-in", func(t *testing.T) {
+			helen := newVisitor(t, s, width, height)
+			helen.signIn(helenMobile)
+			s.endSessions(t, accounts.SubjectCarer, s.helen.ID)
+			helen.wantStatus(helen.Visit("/home"), 200)
+			helen.sees("What is your mobile number?", "your session ended")
 		})
 
 		t.Run("401 for a carer's form sent by someone signed out", func(t *testing.T) {

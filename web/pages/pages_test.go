@@ -18,6 +18,8 @@ import (
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations/dbtest"
+	"github.com/respite-uk/respite/paging"
+	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/web"
 )
 
@@ -232,10 +234,13 @@ func TestAuthorization(t *testing.T) {
 	helen.signIn(helenMobile)
 	toms := "/stays/" + strconv.FormatInt(s.tomsStay.ID, 10)
 	for _, path := range []string{toms, toms + "/calendar.ics", toms + "/cancel", "/book/done/" + strconv.FormatInt(s.tomsStay.ID, 10),
-		"/book/when?person=" + strconv.FormatInt(s.tom.ID, 10), "/book/check/not-a-hold-of-yours"} {
+		"/book/when?person=" + strconv.FormatInt(s.tom.ID, 10)} {
 		if p := helen.get(path); p.status != 404 || !strings.Contains(p.body, "Page not found") {
 			t.Errorf("Helen GET %s = %d, want the 404 page: %s", path, p.status, p.body)
 		}
+	}
+	if p := helen.get("/book/check/not-a-hold-of-yours"); p.status != 404 || !strings.Contains(p.body, "The place is no longer held") {
+		t.Errorf("Helen GET another's hold = %d, want 404 with the hold-gone page: %s", p.status, p.body)
 	}
 	if p := helen.post("/home", toms+"/cancel", url.Values{}); p.status != 404 {
 		t.Errorf("Helen cancelling Tom's stay = %d, want 404", p.status)
@@ -360,4 +365,38 @@ func pad2(i int) string {
 		return "0" + strconv.Itoa(i)
 	}
 	return strconv.Itoa(i)
+}
+
+// TestResultsArePaged: however many places suit, a page lists ten, best
+// first, with numbered pages to the rest.
+func TestResultsArePaged(t *testing.T) {
+	s := newSite(t, dbtest.SQLite(t))
+	ctx := context.Background()
+	contracts, err := s.providers.Contracts(ctx, s.meadow.ID, paging.Request{Limit: 1})
+	if err != nil || len(contracts.Items) == 0 {
+		t.Fatalf("contracts: %v", err)
+	}
+	for i := range 12 {
+		if _, err := s.providers.CreateBed(ctx, s.meadow.ID, providers.BedInput{Label: "Annexe " + strconv.Itoa(i), ContractID: contracts.Items[0].ID, BedType: "residential_dementia"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := newBrowser(t, s)
+	b.signIn(helenMobile)
+	arrive := s.today.AddDays(14)
+	base := "/book/results?person=" + strconv.FormatInt(s.margaret.ID, 10) + "&arrive-day=" + strconv.Itoa(arrive.Day) +
+		"&arrive-month=" + strconv.Itoa(int(arrive.Month)) + "&arrive-year=" + strconv.Itoa(arrive.Year) + "&nights=2"
+	choices := regexp.MustCompile(`Choose this place`)
+	for _, c := range []struct {
+		page, showing string
+		places        int
+	}{{"", "Showing 1 to 10 of 14.", 10}, {"&page=2", "Showing 11 to 14 of 14.", 4}, {"&page=99", "Showing 1 to 10 of 14.", 10}} {
+		p := b.get(base + c.page)
+		if p.status != 200 || !strings.Contains(p.body, "14 places suit Margaret Okafor") || !strings.Contains(p.body, c.showing) {
+			t.Errorf("page %q = %d: %s", c.page, p.status, p.body)
+		}
+		if n := len(choices.FindAllString(p.body, -1)); n != c.places {
+			t.Errorf("page %q lists %d places, want %d", c.page, n, c.places)
+		}
+	}
 }

@@ -21,7 +21,17 @@ const (
 	flashCookie = "respite_flash"
 )
 
-const principalKey = "pages.principal"
+const (
+	principalKey    = "pages.principal"
+	sessionEndedKey = "pages.session-ended"
+)
+
+// sessionEnded reports whether the browser came with a session that has
+// since ended.
+func sessionEnded(c *fiber.Ctx) bool {
+	ended, _ := c.Locals(sessionEndedKey).(bool)
+	return ended
+}
 
 // withSession reads the session cookie and, when it names a live session,
 // puts its principal in the request. It never refuses a request: pages
@@ -36,7 +46,10 @@ func (p *Pages) withSession(c *fiber.Ctx) error {
 	case err == nil:
 		c.Locals(principalKey, who)
 	case errors.Is(err, accounts.ErrNoSession):
-		p.clearCookie(c, sessionCookie) // expired or signed out elsewhere
+		// Expired, or ended elsewhere: say so rather than show a puzzling
+		// refusal on the next form.
+		c.Locals(sessionEndedKey, true)
+		p.clearCookie(c, sessionCookie)
 	default:
 		return err
 	}
@@ -60,6 +73,9 @@ func (p *Pages) require(c *fiber.Ctx, kind accounts.SubjectKind) error {
 	who := signedInAs(c)
 	if who.Kind == "" {
 		if c.Method() == fiber.MethodGet {
+			if sessionEnded(c) {
+				p.setFlash(c, "session-timed-out")
+			}
 			return redirect(c, "/sign-in")
 		}
 		return errSignedOut
