@@ -1,10 +1,12 @@
 package booking
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -95,63 +97,126 @@ type EmergencyOption struct {
 // EmergencyOptions lists the places that suit the person from arrive (which
 // may be today): emergency beds first, then other free block beds, then
 // hosts offering emergency care, each nearest first; when none suits, the
-// nearest homes that could take the person for a spot purchase.
+// nearest homes that could take the person for a spot purchase. It is
+// EmergencyChoices without the near misses, and returns the same errors.
 func (s *Service) EmergencyOptions(ctx context.Context, actor accounts.Principal, personID int64, arrive, depart calendar.Date) ([]EmergencyOption, error) {
+	choice, err := s.EmergencyChoices(ctx, actor, personID, arrive, depart)
+	if err != nil {
+		return nil, err
+	}
+	return choice.Options, nil
+}
+
+// maxNearMisses is how many near misses EmergencyChoices lists.
+const maxNearMisses = 10
+
+// EmergencyChoice is what duty staff choose from for tonight.
+type EmergencyChoice struct {
+	// Options are the places that suit, as EmergencyOptions lists them.
+	Options []EmergencyOption
+	// NearMisses are places free on every night that do not suit the
+	// person, nearest first, at most 10: what to weigh up, or ring about,
+	// when the options run out.
+	NearMisses []NearMiss
+}
+
+// NearMiss is a place free on every night of the stay that does not suit
+// the person. Its EmergencyOption's Reasons say what does suit; Problems
+// say what does not.
+type NearMiss struct {
+	EmergencyOption
+	// Problems say why the place does not suit, one sentence each, starting
+	// with a capital and without a full stop ("It has no hoist", "The home
+	// does not take children"). There is always at least one.
+	Problems []string
+}
+
+// EmergencyChoices lists, for a stay from arrive (which may be today), the
+// places that suit the person by tier with the reasons they suit (see
+// EmergencyOptions), and the nearest free places that do not suit with the
+// reasons they do not. Near misses are beds of any type under a contract
+// covering the stay and hosts offering emergency care, free on every night;
+// a place that suits is never a near miss.
+//
+// It returns ErrDutyOnly to anyone but duty staff, ErrPersonNotFound, and
+// an Invalid error naming "arrive" or "depart" for dates an emergency
+// placement cannot have.
+func (s *Service) EmergencyChoices(ctx context.Context, actor accounts.Principal, personID int64, arrive, depart calendar.Date) (EmergencyChoice, error) {
 	if !actor.IsStaff(accounts.RoleDuty) {
-		return nil, ErrDutyOnly
+		return EmergencyChoice{}, ErrDutyOnly
 	}
 	p, c, err := personFor(ctx, s.db, actor, personID)
 	if err != nil {
-		return nil, err
+		return EmergencyChoice{}, err
 	}
 	if err := s.checkEmergencyStay(arrive, depart); err != nil {
-		return nil, err
+		return EmergencyChoice{}, err
 	}
 	now := s.now().UTC()
-	beds, err := bedCandidates(ctx, s.db, arrive, depart, bedTypesFor(p.Needs), now, nil, true)
+	// Every bed type is read, not just those the person's needs call for:
+	// a bed of the wrong type is a near miss, and match says why.
+	beds, err := bedCandidates(ctx, s.db, arrive, depart, allBedTypes, now, nil, true)
 	if err != nil {
-		return nil, err
+		return EmergencyChoice{}, err
 	}
 	var opts []EmergencyOption
+	var misses []NearMiss
+	file := func(o EmergencyOption, problems []string) {
+		if len(problems) > 0 {
+			misses = append(misses, NearMiss{EmergencyOption: o, Problems: sentences(problems)})
+		} else {
+			opts = append(opts, o)
+		}
+	}
 	for _, b := range beds {
 		score, reasons, problems := match(p, arrive, b)
-		if len(problems) > 0 {
-			continue
-		}
 		tier := TierBlockBed
 		if b.Emergency {
 			tier = TierEmergencyBed
 		}
-		opts = append(opts, EmergencyOption{Tier: tier, Place: Place{Kind: PlaceBed, ID: b.BedID}, Name: b.Label, Provider: b.ProviderName,
+		file(EmergencyOption{Tier: tier, Place: Place{Kind: PlaceBed, ID: b.BedID}, Name: b.Label, Provider: b.ProviderName,
 			ProviderID: b.ProviderID, Phone: b.ProviderPhone, DistanceKm: distanceKm(c.Latitude, c.Longitude, b.Latitude, b.Longitude),
-			NightlyRatePence: b.NightlyRatePence, Reasons: reasons, score: score})
+			NightlyRatePence: b.NightlyRatePence, Reasons: reasons, score: score}, problems)
 	}
 	hosts, err := hostCandidates(ctx, s.db, sharedlives.OfferEmergency, arrive, depart, s.today(), now, nil)
 	if err != nil {
-		return nil, err
+		return EmergencyChoice{}, err
 	}
 	for _, hc := range hosts {
 		score, reasons, problems := matchHost(p, arrive, hc.host, now)
-		if len(problems) > 0 {
-			continue
-		}
-		opts = append(opts, EmergencyOption{Tier: TierHost, Place: Place{Kind: PlaceHost, ID: hc.host.ID}, Name: hostName(hc.host),
+		file(EmergencyOption{Tier: TierHost, Place: Place{Kind: PlaceHost, ID: hc.host.ID}, Name: hostName(hc.host),
 			Provider: "Shared Lives", Phone: hc.host.Mobile, DistanceKm: distanceKm(c.Latitude, c.Longitude, hc.host.Latitude, hc.host.Longitude),
-			Reasons: reasons, score: score})
+			Reasons: reasons, score: score}, problems)
 	}
 	if len(opts) == 0 {
 		if opts, err = s.spotSuggestions(ctx, p, c, arrive); err != nil {
-			return nil, err
+			return EmergencyChoice{}, err
 		}
 	}
-	rank := map[string]int{TierEmergencyBed: 0, TierBlockBed: 1, TierHost: 2, TierSpot: 3}
-	sort.SliceStable(opts, func(i, k int) bool {
-		if rank[opts[i].Tier] != rank[opts[k].Tier] {
-			return rank[opts[i].Tier] < rank[opts[k].Tier]
-		}
-		return opts[i].DistanceKm < opts[k].DistanceKm
+	slices.SortStableFunc(opts, func(a, b EmergencyOption) int {
+		return cmp.Or(cmp.Compare(tierRank[a.Tier], tierRank[b.Tier]), cmp.Compare(a.DistanceKm, b.DistanceKm))
 	})
-	return opts, nil
+	slices.SortStableFunc(misses, func(a, b NearMiss) int {
+		return cmp.Or(cmp.Compare(a.DistanceKm, b.DistanceKm), cmp.Compare(len(a.Problems), len(b.Problems)),
+			cmp.Compare(tierRank[a.Tier], tierRank[b.Tier]))
+	})
+	if len(misses) > maxNearMisses {
+		misses = misses[:maxNearMisses]
+	}
+	return EmergencyChoice{Options: opts, NearMisses: misses}, nil
+}
+
+// tierRank orders the tiers as duty staff should look at them.
+var tierRank = map[string]int{TierEmergencyBed: 0, TierBlockBed: 1, TierHost: 2, TierSpot: 3}
+
+// sentences writes match's problems, which are parts of a sentence, as
+// items of a list.
+func sentences(problems []string) []string {
+	out := make([]string, len(problems))
+	for i, p := range problems {
+		out[i] = capitalise(p)
+	}
+	return out
 }
 
 // spotSuggestions lists the nearest active homes whose bed types,

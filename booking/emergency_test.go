@@ -208,3 +208,121 @@ func TestEmergency_ReleasePolicy(t *testing.T) {
 		t.Errorf("holding a released emergency bed: %v", err)
 	}
 }
+
+// nearMisses writes near misses as "tier:provider/name: problems".
+func nearMisses(ms []booking.NearMiss) []string {
+	out := []string{}
+	for _, m := range ms {
+		out = append(out, m.Tier+":"+m.Provider+"/"+m.Name+": "+strings.Join(m.Problems, "; "))
+	}
+	return out
+}
+
+func TestService_EmergencyChoices(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db, nil)
+		ctx := context.Background()
+		// The carer lives in central Leeds; places are listed nearest first.
+		meadow := f.mkHome(t, "Meadow View", 53.81, -1.55, providers.ProviderInput{Specialisms: []string{"dementia"}},
+			providers.BedInput{BedType: "residential_dementia", Features: []string{"hoist"}, EmergencyReserved: true}, // suits
+			providers.BedInput{BedType: "residential_dementia"},                                                       // no hoist
+			providers.BedInput{BedType: "residential", Features: []string{"hoist"}},                                   // not a dementia bed
+			providers.BedInput{BedType: "residential"},                                                                // booked: not free
+		)
+		f.book(t, duty, f.mkPerson(t, f.mkCarer(t, 28), "1940-01-01", nil, nil), meadow.beds[3], "2027-04-01", "2027-04-10")
+		f.clk.Set(london("2027-04-03 22:00"))
+		f.mkHost(t, "Ann Smith", 1, []string{"dementia"}, nil, [2]string{"2027-04-01", "2027-04-30"}) // no hoist at home
+		f.mkHome(t, "Little Oaks", 53.85, -1.55, providers.ProviderInput{Specialisms: []string{"dementia"}, AgeGroups: []string{"children"}},
+			providers.BedInput{BedType: "residential_dementia", Features: []string{"hoist"}}) // takes children only
+		f.mkHome(t, "Harrogate Lodge", 54.0, -1.54, providers.ProviderInput{Specialisms: []string{"dementia"}},
+			providers.BedInput{BedType: "nursing_dementia", Features: []string{"hoist"}}) // suits, further away
+		far := make([]providers.BedInput, 8)
+		for i := range far {
+			far[i] = providers.BedInput{BedType: "nursing", Features: []string{"hoist"}}
+		}
+		f.mkHome(t, "York Court", 53.96, -1.08, providers.ProviderInput{Specialisms: []string{"dementia"}}, far...)
+		carer := f.withCard(t, f.mkCarer(t, 28), "LDS-EC-0404")
+		mum := f.mkNamedPerson(t, carer, "Mum", "1940-01-01", []string{"dementia"}, []string{"hoist"})
+
+		choice, err := f.svc.EmergencyChoices(ctx, duty, mum.ID, d("2027-04-03"), d("2027-04-05"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantOpts := []string{"emergency_reserved:Meadow View/Room 1", "block:Harrogate Lodge/Room 1"}
+		if diff := cmp.Diff(wantOpts, tiers(choice.Options)); diff != "" {
+			t.Errorf("options (-want +got):\n%s", diff)
+		}
+		wrongBed := "It is a nursing bed, and Mum needs a residential dementia or nursing dementia bed"
+		wantMisses := []string{
+			"block:Meadow View/Room 2: It has no hoist",
+			"block:Meadow View/Room 3: It is a residential bed, and Mum needs a residential dementia or nursing dementia bed",
+			"host:Shared Lives/Shared Lives host Ann: The home has no hoist",
+			"block:Little Oaks/Room 1: The home does not take adults",
+		}
+		for range 6 { // the nearest 10 in all
+			wantMisses = append(wantMisses, "block:York Court/Room N: "+wrongBed)
+		}
+		got := nearMisses(choice.NearMisses)
+		for i := range got {
+			if strings.HasPrefix(got[i], "block:York Court/Room ") {
+				got[i] = "block:York Court/Room N:" + strings.SplitN(got[i], ":", 3)[2]
+			}
+		}
+		if diff := cmp.Diff(wantMisses, got); diff != "" {
+			t.Errorf("near misses (-want +got):\n%s", diff)
+		}
+		suits := map[booking.Place]bool{}
+		for _, o := range choice.Options {
+			suits[o.Place] = true
+		}
+		for _, m := range choice.NearMisses {
+			if suits[m.Place] || len(m.Problems) == 0 {
+				t.Errorf("near miss %+v suits", m)
+			}
+			if m.Phone == "" || m.DistanceKm <= 0 {
+				t.Errorf("near miss %s/%s has no phone or distance", m.Provider, m.Name)
+			}
+		}
+		if m := choice.NearMisses[0]; !cmp.Equal(m.Reasons, []string{"Residential dementia bed", "Specialises in dementia", "Takes adults"}) {
+			t.Errorf("near miss reasons = %q, want what does suit", m.Reasons)
+		}
+
+		// EmergencyOptions is the same options without the near misses.
+		opts, err := f.svc.EmergencyOptions(ctx, duty, mum.ID, d("2027-04-03"), d("2027-04-05"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tiers(choice.Options), tiers(opts)); diff != "" {
+			t.Errorf("EmergencyOptions differs from EmergencyChoices' options (-choices +options):\n%s", diff)
+		}
+	})
+}
+
+func TestService_EmergencyChoices_NoneSuits(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite(t), nil)
+	f.clk.Set(london("2027-04-03 22:00"))
+	ctx := context.Background()
+	f.mkHome(t, "Hillside", 53.81, -1.55, providers.ProviderInput{BedTypes: []string{"nursing", "residential"}}, providers.BedInput{BedType: "residential"})
+	dad := f.mkNamedPerson(t, f.mkCarer(t, 28), "Dad", "1939-01-01", []string{"nursing_care"}, nil)
+
+	choice, err := f.svc.EmergencyChoices(ctx, duty, dad.ID, d("2027-04-03"), d("2027-04-05"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"spot:Hillside/Ring to ask for a nursing bed"}, tiers(choice.Options)); diff != "" {
+		t.Errorf("options (-want +got):\n%s", diff)
+	}
+	want := []string{"block:Hillside/Room 1: It is a residential bed, and Dad needs a nursing or nursing dementia bed"}
+	if diff := cmp.Diff(want, nearMisses(choice.NearMisses)); diff != "" {
+		t.Errorf("near misses (-want +got):\n%s", diff)
+	}
+	for _, who := range []accounts.Principal{asAdmin, asCoordinator, carerActor(booking.Carer{ID: dad.CarerID})} {
+		if _, err := f.svc.EmergencyChoices(ctx, who, dad.ID, d("2027-04-03"), d("2027-04-05")); !errors.Is(err, booking.ErrDutyOnly) {
+			t.Errorf("%s/%s: %v, want ErrDutyOnly", who.Kind, who.Role, err)
+		}
+	}
+	_, err = f.svc.EmergencyChoices(ctx, duty, dad.ID, d("2027-04-02"), d("2027-04-05"))
+	if names, _ := apperr.FieldNames(err); !cmp.Equal(names, []string{"arrive"}) {
+		t.Errorf("yesterday: %v, want an Invalid error on arrive", err)
+	}
+}

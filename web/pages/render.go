@@ -76,6 +76,11 @@ func navFor(who accounts.Principal, current string) []navItem {
 		items = []navItem{{Text: "Home", Href: "/home"}, {Text: "Book a break", Href: "/book"}, {Text: "Your details", Href: "/details"}}
 	case accounts.SubjectHost:
 		items = []navItem{{Text: "Your calendar", Href: "/host"}, {Text: "Your guests", Href: "/host/guests"}}
+	case accounts.SubjectStaff:
+		items = []navItem{{Text: "Staff home", Href: "/staff"}}
+		if who.IsStaff(accounts.RoleDuty) {
+			items = append(items, navItem{Text: "Duty console", Href: "/duty"})
+		}
 	default:
 		return []navItem{}
 	}
@@ -216,6 +221,7 @@ var funcs = template.FuncMap{
 	"pounds":     pounds,
 	"miles":      miles,
 	"join":       strings.Join,
+	"capitalise": capitalise,
 }
 
 // parseTemplates parses the layout and partials once, then each page on a

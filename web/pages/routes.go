@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/respite-uk/respite/accounts"
 )
 
 // LimitNumberKey is where a page puts the phone number a request for or
@@ -77,4 +79,22 @@ func (p *Pages) Register(app fiber.Router) {
 	post("/host/calendar/remove-night", host, p.removeNight)
 	post("/host/calendar/still-right", host, p.confirmCalendar)
 	get("/host/guests", host, p.showGuests)
+
+	// Staff: sign in with email and password; then each role's pages.
+	get("/staff/sign-in", p.showStaffSignIn)
+	post("/staff/sign-in", p.staffSignIn)
+	get("/staff", p.requireStaff(), p.showStaffHome)
+
+	// The duty console: find the carer, then a place tonight in three
+	// screens (options, choice and reason, confirmation), or a spot
+	// purchase agreed by phone.
+	duty := p.requireStaff(accounts.RoleDuty)
+	get("/duty", duty, p.showDutySearch)
+	get("/duty/carers/:id", duty, p.showDutyCarer)
+	get("/duty/people/:id/tonight", duty, p.showTonight)
+	get("/duty/people/:id/place", duty, p.showPlace)
+	post("/duty/people/:id/place", duty, p.placeTonight)
+	get("/duty/people/:id/spot", duty, p.showSpot)
+	post("/duty/people/:id/spot", duty, p.recordSpot)
+	get("/duty/placements/:id", duty, p.showPlaced)
 }

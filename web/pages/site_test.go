@@ -176,10 +176,13 @@ func (s *site) seed(t testing.TB, ctx context.Context) {
 
 	carer := func(name, mobile string, person booking.PersonInput) (booking.Carer, booking.Person) {
 		t.Helper()
+		// Each carer's emergency card number ends with their mobile's.
+		card := "LDS-EC-" + mobile[len(mobile)-4:]
 		c, err := s.booking.CreateCarer(ctx, s.duty, booking.CarerInput{
 			Name: name, Mobile: mobile, Postcode: "LS8 2PA", Latitude: f64(53.8260), Longitude: f64(-1.5120),
 			AllowanceNights: intp(28), AllowanceYearStarts: calendar.Date{Year: s.today.Year - 1, Month: 4, Day: 1},
 			EmergencyContactName: "Grace", EmergencyContactPhone: strp("07700 900999"),
+			EmergencyCard: strp(card), EmergencyPlan: "Ring Grace first; Margaret settles best with music.",
 		})
 		must(err)
 		p, err := s.booking.AddPerson(ctx, s.duty, c.ID, person)
