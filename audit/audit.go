@@ -1,9 +1,12 @@
 // Package audit keeps the record of staff actions that matter: every
 // booking made, changed or cancelled on someone's behalf, every emergency
-// placement, every read of a carer's emergency plan. Who, when, what, why.
-// Entries are written in the same transaction as the action, so an action
-// and its record exist together, and the database refuses to change or
-// delete them.
+// placement, every read of a carer's emergency plan, every change to a staff
+// account. Who, when, what, why. Entries are written in the same transaction
+// as the action, so an action and its record exist together, and the
+// database refuses to change or delete them.
+//
+// The package knows nothing of accounts: whoever acts says who they are
+// through Principal, so the accounts package can record its own changes.
 package audit
 
 import (
@@ -13,7 +16,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/paging"
@@ -26,7 +28,31 @@ const (
 	EmergencyLookup    = "emergency.lookup"
 	EmergencyPlacement = "emergency.placement"
 	SpotPlacement      = "emergency.spot_placement"
+
+	// Changes to staff accounts (target kind "staff_user").
+	StaffAdded             = "staff.added"
+	StaffDisabled          = "staff.disabled"
+	StaffEnabled           = "staff.enabled"
+	StaffRoleChanged       = "staff.role_changed"
+	StaffPasswordReset     = "staff.password_reset"      // by an admin: a one-time password
+	StaffPasswordChanged   = "staff.password_changed"    // by the member of staff
+	StaffSecondFactorReset = "staff.second_factor_reset" // by an admin: they must set it up again
+	StaffRecoveryCodeUsed  = "staff.recovery_code_used"  // by the member of staff, signing in
 )
+
+// Actor is who did something, as the log records them.
+type Actor struct {
+	Kind string // staff, carer, host, or operator (the command line)
+	ID   int64
+	Name string
+	// MayRead is whether they may read the log (admins).
+	MayRead bool
+}
+
+// Principal is anyone who acts: accounts.Principal is one.
+type Principal interface {
+	AuditActor() Actor
+}
 
 // Entry is one recorded action.
 type Entry struct {
@@ -38,15 +64,16 @@ type Entry struct {
 	ActorID    int64     `bun:"actor_id"`
 	ActorName  string    `bun:"actor_name"`
 	Action     string    `bun:"action"`
-	TargetKind string    `bun:"target_kind"` // booking, carer, person
+	TargetKind string    `bun:"target_kind"` // booking, carer, person, staff_user
 	TargetID   int64     `bun:"target_id"`
 	Reason     string    `bun:"reason"`
 }
 
 // Record writes an entry in db, which should be the action's own
 // transaction.
-func Record(ctx context.Context, db bun.IDB, now time.Time, actor accounts.Principal, action, targetKind string, targetID int64, reason string) error {
-	e := Entry{At: now.UTC(), ActorKind: string(actor.Kind), ActorID: actor.ID, ActorName: actor.Name,
+func Record(ctx context.Context, db bun.IDB, now time.Time, who Principal, action, targetKind string, targetID int64, reason string) error {
+	actor := who.AuditActor()
+	e := Entry{At: now.UTC(), ActorKind: actor.Kind, ActorID: actor.ID, ActorName: actor.Name,
 		Action: action, TargetKind: targetKind, TargetID: targetID, Reason: strings.TrimSpace(reason)}
 	_, err := db.NewInsert().Model(&e).Exec(ctx)
 	return apperr.Wrapf(err, "recording %s in the audit log", action)
@@ -75,8 +102,8 @@ type Service struct {
 func NewService(db *bun.DB) *Service { return &Service{db: db, now: calendar.SystemClock} }
 
 // List returns entries, newest first, for admins.
-func (s *Service) List(ctx context.Context, actor accounts.Principal, f Filter) (paging.Page[Entry], error) {
-	if !actor.IsStaff(accounts.RoleAdmin) {
+func (s *Service) List(ctx context.Context, actor Principal, f Filter) (paging.Page[Entry], error) {
+	if !actor.AuditActor().MayRead {
 		return paging.Page[Entry]{}, ErrNotAllowed
 	}
 	f.Page = f.Page.Clamp()

@@ -139,14 +139,21 @@ func maySeeCarer(actor accounts.Principal, carerID int64, notFound error) error 
 	return nil
 }
 
-// CreateCarer registers a carer. It returns ErrNotAllowed, ErrMobileTaken,
-// ErrEmergencyCardTaken, or an Invalid error naming every bad field; nothing
-// is written when anything is wrong.
+// CreateCarer registers a carer. The position of their home, left out, is
+// filled in from the postcode when there is a lookup (Options.Locator). It
+// returns ErrNotAllowed, ErrMobileTaken, ErrEmergencyCardTaken, an Invalid
+// error naming every bad field, or contact.ErrLookupDown when the position
+// was left out and the lookup cannot answer; nothing is written when
+// anything is wrong.
 func (s *Service) CreateCarer(ctx context.Context, actor accounts.Principal, in CarerInput) (Carer, error) {
 	if err := mayChangeCarers(actor); err != nil {
 		return Carer{}, err
 	}
-	c, err := newCarer(in)
+	found, err := contact.Locate(ctx, s.opts.Locator, in.Postcode, in.Latitude != nil || in.Longitude != nil)
+	if err != nil {
+		return Carer{}, err
+	}
+	c, err := newCarer(in, found)
 	if err != nil {
 		return Carer{}, err
 	}
@@ -189,17 +196,28 @@ func (s *Service) Carers(ctx context.Context, actor accounts.Principal, f CarerF
 	return paging.Cut(items, f.Page.Limit, func(c Carer) int64 { return c.ID }), nil
 }
 
-// UpdateCarer changes a carer's record. It returns ErrNotAllowed,
-// ErrCarerNotFound, ErrMobileTaken, ErrEmergencyCardTaken, or an Invalid
-// error naming every bad field; nothing is changed when anything is wrong.
+// UpdateCarer changes a carer's record. A new postcode given without a new
+// position moves the home to the postcode's position when there is a
+// lookup, and needs a position otherwise. It returns ErrNotAllowed,
+// ErrCarerNotFound, ErrMobileTaken, ErrEmergencyCardTaken, an Invalid error
+// naming every bad field, or contact.ErrLookupDown; nothing is changed when
+// anything is wrong.
 func (s *Service) UpdateCarer(ctx context.Context, actor accounts.Principal, id int64, patch CarerPatch) (Carer, error) {
 	if err := mayChangeCarers(actor); err != nil {
 		return Carer{}, err
 	}
+	// Looked up before the transaction, which must not wait on the network.
+	found, err := contact.LocateChange(ctx, s.opts.Locator, patch.Postcode, patch.Latitude, patch.Longitude, func() (string, error) {
+		c, err := carerByID(ctx, s.db, id)
+		return c.Postcode, err
+	})
+	if err != nil {
+		return Carer{}, err
+	}
 	var c Carer
-	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		c, err = s.changeCarer(ctx, tx, id, patch, nil)
+		c, err = s.changeCarerAt(ctx, tx, id, patch, nil, found)
 		return err
 	})
 	if err != nil {
@@ -217,11 +235,17 @@ func (s *Service) UpdateCarer(ctx context.Context, actor accounts.Principal, id 
 // before a rule, say) is for staff to put right, and must not stop a carer
 // changing what they may; the record is no worse for the change.
 func (s *Service) changeCarer(ctx context.Context, tx bun.IDB, id int64, patch CarerPatch, fields []string) (Carer, error) {
+	return s.changeCarerAt(ctx, tx, id, patch, fields, contact.Located{})
+}
+
+// changeCarerAt is changeCarer for a patch that may move the carer's home:
+// found is what the postcode lookup said (contact.LocateChange).
+func (s *Service) changeCarerAt(ctx context.Context, tx bun.IDB, id int64, patch CarerPatch, fields []string, found contact.Located) (Carer, error) {
 	c, err := carerByID(ctx, tx, id)
 	if err != nil {
 		return Carer{}, err
 	}
-	if err := onlyFields(c.apply(patch), fields); err != nil {
+	if err := onlyFields(c.applyAt(patch, found), fields); err != nil {
 		return Carer{}, err
 	}
 	if err := checkCarerUnique(ctx, tx, c); err != nil {
@@ -348,8 +372,9 @@ func (s *Service) UpdatePerson(ctx context.Context, actor accounts.Principal, id
 // stored they always have a value, so a patch leaves none out.
 type missingNumbers struct{ latitude, longitude, allowanceNights bool }
 
-// newCarer builds a Carer from input, naming every bad field.
-func newCarer(in CarerInput) (Carer, error) {
+// newCarer builds a Carer from input, naming every bad field. found is what
+// the postcode lookup said of the carer's postcode.
+func newCarer(in CarerInput, found contact.Located) (Carer, error) {
 	c := Carer{
 		Name: in.Name, Mobile: in.Mobile, Email: in.Email, Postcode: in.Postcode,
 		AllowanceYearStarts: in.AllowanceYearStarts, EmergencyCard: in.EmergencyCard,
@@ -360,12 +385,17 @@ func newCarer(in CarerInput) (Carer, error) {
 	patchField(&c.Longitude, in.Longitude)
 	patchField(&c.AllowanceNights, in.AllowanceNights)
 	var f apperr.Fields
-	c.tidy(&f, missingNumbers{latitude: in.Latitude == nil, longitude: in.Longitude == nil, allowanceNights: in.AllowanceNights == nil})
+	c.tidy(&f, missingNumbers{latitude: in.Latitude == nil, longitude: in.Longitude == nil, allowanceNights: in.AllowanceNights == nil}, found)
 	return c, f.Err()
 }
 
 // apply changes c by patch and checks the result as a whole.
-func (c *Carer) apply(patch CarerPatch) error {
+func (c *Carer) apply(patch CarerPatch) error { return c.applyAt(patch, contact.Located{}) }
+
+// applyAt is apply with what the postcode lookup said of the postcode after
+// the change.
+func (c *Carer) applyAt(patch CarerPatch, found contact.Located) error {
+	moved := contact.Moved(c.Postcode, patch.Postcode, patch.Latitude, patch.Longitude)
 	patchField(&c.Name, patch.Name)
 	patchField(&c.Mobile, patch.Mobile)
 	patchOptional(&c.Email, patch.Email)
@@ -379,13 +409,16 @@ func (c *Carer) apply(patch CarerPatch) error {
 	patchField(&c.EmergencyContactName, patch.EmergencyContactName)
 	patchOptional(&c.EmergencyContactPhone, patch.EmergencyContactPhone)
 	var f apperr.Fields
-	c.tidy(&f, missingNumbers{})
+	// A home moved to another postcode without a new position has lost its
+	// old one.
+	c.tidy(&f, missingNumbers{latitude: moved, longitude: moved}, found)
 	return f.Err()
 }
 
 // tidy normalises what people typed and adds an error for every rule
-// broken, in the order the fields are entered.
-func (c *Carer) tidy(f *apperr.Fields, missing missingNumbers) {
+// broken, in the order the fields are entered. found is what the postcode
+// lookup said of the postcode.
+func (c *Carer) tidy(f *apperr.Fields, missing missingNumbers, found contact.Located) {
 	c.Name = strings.TrimSpace(c.Name)
 	checkText(f, "name", c.Name, "Enter the carer's name.", maxNameRunes)
 
@@ -400,7 +433,14 @@ func (c *Carer) tidy(f *apperr.Fields, missing missingNumbers) {
 			f.Add("email", "Enter an email address in the form name@example.org, or leave it out.")
 		}
 	}
-	contact.CheckWhereabouts(f, "the carer's home", &c.Postcode, c.Latitude, c.Longitude, missing.latitude, missing.longitude)
+	lat, lon := &c.Latitude, &c.Longitude
+	if missing.latitude {
+		lat = nil
+	}
+	if missing.longitude {
+		lon = nil
+	}
+	c.Latitude, c.Longitude = contact.CheckWhereabouts(f, "the carer's home", &c.Postcode, lat, lon, found)
 	switch {
 	case missing.allowanceNights:
 		f.Add("allowance_nights", "Enter the respite nights a year from the carer's assessment (0 to %d).", maxAllowance)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
 )
@@ -48,6 +49,10 @@ type Options struct {
 	// number before it replaces the old (StartMobileChange). Without it,
 	// changing a mobile number is a fault.
 	Codes *accounts.Service
+	// Locator finds where postcodes are, to fill in and check the position
+	// of carers' homes. Without one, positions must be given, and are
+	// checked only to lie in the UK.
+	Locator contact.Locator
 }
 
 func (o *Options) setDefaults() {

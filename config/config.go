@@ -49,6 +49,15 @@ type Config struct {
 	SessionTTL     time.Duration  // RESPITE_SESSION_TTL: how long a sign-in lasts
 	LogLevel       slog.Level     // RESPITE_LOG_LEVEL: debug, info, warn, error
 	TrustedProxies []netip.Prefix // RESPITE_TRUSTED_PROXIES: whose X-Forwarded-For to believe
+
+	// StaffIdleTimeout (RESPITE_STAFF_IDLE_TIMEOUT) ends a staff sign-in
+	// not used for this long; carers' and hosts' last SessionTTL.
+	StaffIdleTimeout time.Duration
+
+	// PostcodeLookupURL (RESPITE_POSTCODE_LOOKUP_URL) is a postcodes.io
+	// API, such as https://api.postcodes.io or the council's own copy, that
+	// fills in and checks where homes are; unset, positions are typed in.
+	PostcodeLookupURL string
 }
 
 // Defaults, as documented in the README.
@@ -62,6 +71,8 @@ const (
 	// DefaultServicePhone is from Ofcom's drama range: fine for the log
 	// sender, and never reaching a real person. Real SMS need a real number.
 	DefaultServicePhone = "0113 496 0999"
+	// DefaultStaffIdleTimeout matches accounts.DefaultStaffIdleTimeout.
+	DefaultStaffIdleTimeout = 30 * time.Minute
 )
 
 // Error is a bad configuration value.
@@ -95,6 +106,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TwilioFrom:                get("TWILIO_FROM", ""),
 		TwilioMessagingServiceSID: get("TWILIO_MESSAGING_SERVICE_SID", ""),
 		CodeKey:                   get("RESPITE_CODE_KEY", ""),
+		PostcodeLookupURL:         strings.TrimRight(get("RESPITE_POSTCODE_LOOKUP_URL", ""), "/"),
 	}
 	checks := []func() error{
 		func() error { return checkAddr(c.Addr) },
@@ -122,6 +134,10 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 		func() (err error) {
 			c.SessionTTL, err = parseDuration("RESPITE_SESSION_TTL", get("RESPITE_SESSION_TTL", DefaultSessionTTL.String()), 5*time.Minute, 30*24*time.Hour)
+			return err
+		},
+		func() (err error) {
+			c.StaffIdleTimeout, err = parseDuration("RESPITE_STAFF_IDLE_TIMEOUT", get("RESPITE_STAFF_IDLE_TIMEOUT", DefaultStaffIdleTimeout.String()), 5*time.Minute, 24*time.Hour)
 			return err
 		},
 		func() (err error) {
@@ -154,6 +170,7 @@ func Load(getenv func(string) string) (Config, error) {
 			c.TrustedProxies, err = parseProxies(get("RESPITE_TRUSTED_PROXIES", ""))
 			return err
 		},
+		func() error { return checkPostcodeLookupURL(c.PostcodeLookupURL) },
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -206,6 +223,17 @@ func checkPublicURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 		return &Error{"RESPITE_PUBLIC_URL", fmt.Sprintf("%q must be an http or https URL like https://respite.example.org", raw)}
+	}
+	return nil
+}
+
+func checkPostcodeLookupURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return &Error{"RESPITE_POSTCODE_LOOKUP_URL", fmt.Sprintf("%q must be an http or https URL like https://api.postcodes.io, or unset", raw)}
 	}
 	return nil
 }
@@ -308,6 +336,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("twilio_messaging_service_sid", c.TwilioMessagingServiceSID),
 		slog.String("code_key", mask(c.CodeKey)),
 		slog.Duration("session_ttl", c.SessionTTL),
+		slog.Duration("staff_idle_timeout", c.StaffIdleTimeout),
 		slog.Duration("hold_ttl", c.HoldTTL),
 		slog.Int("booking_lead_days", c.LeadDays),
 		slog.Int("booking_max_nights", c.MaxNights),
@@ -315,6 +344,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("release_emergency_beds_days", c.ReleaseEmergencyDays),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("trusted_proxies", strings.Join(proxies, ",")),
+		slog.String("postcode_lookup_url", maskURL(c.PostcodeLookupURL)),
 	)
 }
 

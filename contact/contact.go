@@ -1,17 +1,14 @@
 // Package contact checks and tidies the contact details people type: UK
-// phone numbers (stored in E.164, so SMS can be sent to them) and UK
-// postcodes.
+// phone numbers (stored in E.164, so SMS can be sent to them), UK
+// postcodes, and where homes are on the map (location.go).
 package contact
 
 import (
 	"errors"
-	"math"
 	"regexp"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
-
-	"github.com/respite-uk/respite/apperr"
 )
 
 // defaultRegion is assumed for numbers written without a country code.
@@ -98,28 +95,4 @@ func ParsePostcode(s string) (string, error) {
 		return "", ErrPostcodeInvalid
 	}
 	return compact[:len(compact)-3] + " " + compact[len(compact)-3:], nil
-}
-
-// CheckWhereabouts checks a home's postcode (tidying it in place) and its
-// position on the map, adding a message to f for each bad field. whose names
-// the home in messages ("the carer's home"); latMissing and lonMissing say
-// the position was not given at all.
-func CheckWhereabouts(f *apperr.Fields, whose string, postcode *string, lat, lon float64, latMissing, lonMissing bool) {
-	if pc, err := ParsePostcode(*postcode); err != nil {
-		f.Add("postcode", "%s", err.Error())
-	} else {
-		*postcode = pc
-	}
-	switch {
-	case latMissing:
-		f.Add("latitude", "Enter the latitude of %s (between -90 and 90).", whose)
-	case math.IsNaN(lat) || lat < -90 || lat > 90:
-		f.Add("latitude", "The latitude must be between -90 and 90.")
-	}
-	switch {
-	case lonMissing:
-		f.Add("longitude", "Enter the longitude of %s (between -180 and 180).", whose)
-	case math.IsNaN(lon) || lon < -180 || lon > 180:
-		f.Add("longitude", "The longitude must be between -180 and 180.")
-	}
 }

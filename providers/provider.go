@@ -4,7 +4,6 @@
 package providers
 
 import (
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -84,17 +83,16 @@ type ProviderPatch struct {
 // Errors about care homes.
 var (
 	ErrProviderNotFound = apperr.New(apperr.NotFound, "There is no care home with that id.")
+	// ErrPossibleDuplicate asks, before a home is added, whether it is one
+	// already listed under the same name and postcode: adding it twice would
+	// split its beds and contracts between two records. Copies name the
+	// home; CreateProviderConfirmed adds it when the answer is no.
+	ErrPossibleDuplicate = apperr.New(apperr.Conflict, "There is already a care home with this name at this postcode. Is this the same home?")
 )
 
-// newProvider builds a Provider from input, naming every bad field.
-func newProvider(in ProviderInput) (Provider, error) {
-	var f apperr.Fields
-	if in.Latitude == nil {
-		f.Add("latitude", "Enter the latitude (between -90 and 90).")
-	}
-	if in.Longitude == nil {
-		f.Add("longitude", "Enter the longitude (between -180 and 180).")
-	}
+// newProvider builds a Provider from input, naming every bad field. found
+// is what the postcode lookup said of its postcode.
+func newProvider(in ProviderInput, found contact.Located) (Provider, error) {
 	if in.AgeGroups == nil {
 		in.AgeGroups = []string{"adults"}
 	}
@@ -103,18 +101,16 @@ func newProvider(in ProviderInput) (Provider, error) {
 		BedTypes: in.BedTypes, Specialisms: in.Specialisms, AgeGroups: in.AgeGroups,
 		Active: in.Active == nil || *in.Active,
 	}
-	if in.Latitude != nil {
-		p.Latitude = *in.Latitude
-	}
-	if in.Longitude != nil {
-		p.Longitude = *in.Longitude
-	}
-	p.tidy(&f)
+	var f apperr.Fields
+	p.tidy(&f, in.Latitude, in.Longitude, found)
 	return p, f.Err()
 }
 
-// apply changes p by patch and checks the result as a whole.
-func (p *Provider) apply(patch ProviderPatch) error {
+// apply changes p by patch and checks the result as a whole. found is what
+// the postcode lookup said of the postcode after the change
+// (contact.LocateChange).
+func (p *Provider) apply(patch ProviderPatch, found contact.Located) error {
+	moved := contact.Moved(p.Postcode, patch.Postcode, patch.Latitude, patch.Longitude)
 	set(&p.Name, patch.Name)
 	set(&p.Address, patch.Address)
 	set(&p.Postcode, patch.Postcode)
@@ -125,8 +121,12 @@ func (p *Provider) apply(patch ProviderPatch) error {
 	set(&p.Specialisms, patch.Specialisms)
 	set(&p.AgeGroups, patch.AgeGroups)
 	set(&p.Active, patch.Active)
+	lat, lon := &p.Latitude, &p.Longitude
+	if moved {
+		lat, lon = nil, nil
+	}
 	var f apperr.Fields
-	p.tidy(&f)
+	p.tidy(&f, lat, lon, found)
 	return f.Err()
 }
 
@@ -136,24 +136,15 @@ func set[T any](dst *T, v *T) {
 	}
 }
 
-// tidy normalises what people typed and adds an error for every rule broken.
-func (p *Provider) tidy(f *apperr.Fields) {
+// tidy normalises what people typed and adds an error for every rule
+// broken. lat and lon are the position given (nil: not given).
+func (p *Provider) tidy(f *apperr.Fields, lat, lon *float64, found contact.Located) {
 	p.Name = strings.TrimSpace(p.Name)
 	p.Address = strings.TrimSpace(p.Address)
 	requiredText(f, "name", p.Name, "Enter the care home's name.", 200)
 	requiredText(f, "address", p.Address, "Enter the care home's address.", 500)
 
-	if pc, err := contact.ParsePostcode(p.Postcode); err != nil {
-		f.Add("postcode", "%s", err.Error())
-	} else {
-		p.Postcode = pc
-	}
-	if !f.Has("latitude") && (math.IsNaN(p.Latitude) || p.Latitude < -90 || p.Latitude > 90) {
-		f.Add("latitude", "The latitude must be between -90 and 90.")
-	}
-	if !f.Has("longitude") && (math.IsNaN(p.Longitude) || p.Longitude < -180 || p.Longitude > 180) {
-		f.Add("longitude", "The longitude must be between -180 and 180.")
-	}
+	p.Latitude, p.Longitude = contact.CheckWhereabouts(f, "the care home", &p.Postcode, lat, lon, found)
 	if phone, err := contact.ParsePhone(p.Phone); err != nil {
 		f.Add("phone", "%s", err.Error())
 	} else {

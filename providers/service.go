@@ -10,21 +10,38 @@ import (
 
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/paging"
 )
 
-// Service manages care homes, their contracts and beds.
-type Service struct {
-	db  *bun.DB
-	now calendar.Clock
+// Options tune the providers service; zero values give the defaults.
+type Options struct {
+	Clock calendar.Clock // default: the system clock
+	// Locator finds where postcodes are, to fill in and check homes'
+	// positions on the map. Without one, positions must be given, and are
+	// checked only to lie in the UK.
+	Locator contact.Locator
 }
 
-// NewService returns the providers service.
+// Service manages care homes, their contracts and beds.
+type Service struct {
+	db   *bun.DB
+	now  calendar.Clock
+	opts Options
+}
+
+// NewService returns the providers service on the clock now (nil: the
+// system clock), with no postcode lookup.
 func NewService(db *bun.DB, now calendar.Clock) *Service {
-	if now == nil {
-		now = calendar.SystemClock
+	return NewServiceWith(db, Options{Clock: now})
+}
+
+// NewServiceWith returns the providers service tuned by opts.
+func NewServiceWith(db *bun.DB, opts Options) *Service {
+	if opts.Clock == nil {
+		opts.Clock = calendar.SystemClock
 	}
-	return &Service{db: db, now: now}
+	return &Service{db: db, now: opts.Clock, opts: opts}
 }
 
 // ProviderFilter narrows a list of care homes.
@@ -34,12 +51,36 @@ type ProviderFilter struct {
 	Page   paging.Request
 }
 
-// CreateProvider adds a care home. It returns an Invalid error naming every
-// bad field.
+// CreateProvider adds a care home. A position left out is filled in from the
+// postcode when there is a lookup. It returns an Invalid error naming every
+// bad field, contact.ErrLookupDown when the position was left out and the
+// lookup cannot answer, or ErrPossibleDuplicate for a home with the name
+// (in any case) and postcode of one already listed: ask whether it is the
+// same home, and if it is not, add it with CreateProviderConfirmed.
 func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provider, error) {
-	p, err := newProvider(in)
+	return s.createProvider(ctx, in, false)
+}
+
+// CreateProviderConfirmed is CreateProvider for a home that staff, asked
+// by ErrPossibleDuplicate, have said is not the one already listed with its
+// name and postcode.
+func (s *Service) CreateProviderConfirmed(ctx context.Context, in ProviderInput) (Provider, error) {
+	return s.createProvider(ctx, in, true)
+}
+
+func (s *Service) createProvider(ctx context.Context, in ProviderInput, confirmedNew bool) (Provider, error) {
+	found, err := contact.Locate(ctx, s.opts.Locator, in.Postcode, in.Latitude != nil || in.Longitude != nil)
 	if err != nil {
 		return Provider{}, err
+	}
+	p, err := newProvider(in, found)
+	if err != nil {
+		return Provider{}, err
+	}
+	if !confirmedNew {
+		if err := checkNotListed(ctx, s.db, p); err != nil {
+			return Provider{}, err
+		}
 	}
 	p.CreatedAt = s.now().UTC()
 	p.UpdatedAt = p.CreatedAt
@@ -65,17 +106,28 @@ func (s *Service) Providers(ctx context.Context, f ProviderFilter) (paging.Page[
 	return paging.Cut(items, f.Page.Limit, func(p Provider) int64 { return p.ID }), nil
 }
 
-// UpdateProvider changes a care home. It returns ErrProviderNotFound, or an
-// Invalid error naming every bad field (including a bed type that beds still
-// use); nothing is changed when anything is wrong.
+// UpdateProvider changes a care home. A new postcode given without a new
+// position moves the home to the postcode's position when there is a
+// lookup, and needs a position otherwise. It returns ErrProviderNotFound, an
+// Invalid error naming every bad field (including a bed type that beds
+// still use), or contact.ErrLookupDown; nothing is changed when anything is
+// wrong.
 func (s *Service) UpdateProvider(ctx context.Context, id int64, patch ProviderPatch) (Provider, error) {
+	// Looked up before the transaction, which must not wait on the network.
+	found, err := contact.LocateChange(ctx, s.opts.Locator, patch.Postcode, patch.Latitude, patch.Longitude, func() (string, error) {
+		p, err := providerByID(ctx, s.db, id)
+		return p.Postcode, err
+	})
+	if err != nil {
+		return Provider{}, err
+	}
 	var p Provider
-	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if p, err = providerByID(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := p.apply(patch); err != nil {
+		if err := p.apply(patch, found); err != nil {
 			return err
 		}
 		if patch.BedTypes != nil {
@@ -87,6 +139,21 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, patch ProviderPa
 		return updateProvider(ctx, tx, &p)
 	})
 	return p, err
+}
+
+// checkNotListed returns ErrPossibleDuplicate when a home of p's name (in
+// any case) is already listed at p's postcode.
+func checkNotListed(ctx context.Context, db bun.IDB, p Provider) error {
+	homes, err := providersAtPostcode(ctx, db, p.Postcode)
+	if err != nil {
+		return err
+	}
+	for _, h := range homes {
+		if strings.EqualFold(h.Name, p.Name) {
+			return ErrPossibleDuplicate.Reason("There is already a care home called %s at this postcode. Is this the same home?", h.Name)
+		}
+	}
+	return nil
 }
 
 // checkBedTypesInUse refuses to drop a bed type from a home while one of its

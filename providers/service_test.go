@@ -102,7 +102,7 @@ func TestService_CreateProvider(t *testing.T) {
 				BedTypes: []string{"hotel"}, Specialisms: []string{"dementia", "dementia"}, AgeGroups: []string{},
 			}
 			_, err := svc.CreateProvider(context.Background(), in)
-			want := []string{"longitude", "name", "address", "postcode", "latitude", "phone", "bed_types[0]", "specialisms[1]", "age_groups"}
+			want := []string{"name", "address", "postcode", "latitude", "longitude", "phone", "bed_types[0]", "specialisms[1]", "age_groups"}
 			if diff := cmp.Diff(want, fieldsOf(t, err)); diff != "" {
 				t.Errorf("bad fields (-want +got):\n%s", diff)
 			}
@@ -231,7 +231,9 @@ func TestService_Beds(t *testing.T) {
 		ctx := context.Background()
 		svc := newService(db)
 		home := mustCreateProvider(t, svc, validHome())
-		other := mustCreateProvider(t, svc, validHome())
+		otherHome := validHome()
+		otherHome.Name = "Oak Lodge"
+		other := mustCreateProvider(t, svc, otherHome)
 		contract := mustCreateContract(t, svc, home.ID, "BLK-HOME")
 		otherContract := mustCreateContract(t, svc, other.ID, "BLK-OTHER")
 

@@ -30,6 +30,14 @@ func providerByID(ctx context.Context, db bun.IDB, id int64) (Provider, error) {
 	return p, apperr.Wrapf(err, "reading care home %d", id)
 }
 
+// providersAtPostcode returns the homes at a postcode (as ParsePostcode
+// writes it), in id order.
+func providersAtPostcode(ctx context.Context, db bun.IDB, postcode string) ([]Provider, error) {
+	var ps []Provider
+	err := db.NewSelect().Model(&ps).Where("postcode = ?", postcode).OrderExpr("id").Scan(ctx)
+	return ps, apperr.Wrapf(err, "listing care homes at %s", postcode)
+}
+
 func listProviders(ctx context.Context, db bun.IDB, f ProviderFilter) ([]Provider, error) {
 	var ps []Provider
 	q := db.NewSelect().Model(&ps).Where("id > ?", f.Page.After).OrderExpr("id").Limit(int64(f.Page.Limit) + 1)

@@ -31,6 +31,10 @@ type Options struct {
 	// HorizonDays is how far ahead a host's calendar may reach (default 548:
 	// eighteen months).
 	HorizonDays int
+	// Locator finds where postcodes are, to fill in and check the position
+	// of hosts' homes. Without one, positions must be given, and are
+	// checked only to lie in the UK.
+	Locator contact.Locator
 }
 
 func (o *Options) setDefaults() {
@@ -232,13 +236,20 @@ func forViewer(h Host, viewer accounts.Principal) Host {
 }
 
 // CreateHost records someone applying to host; they start as an
-// applicant. It returns ErrNotAllowed, ErrMobileTaken, or an Invalid error
-// naming every bad field; nothing is written when anything is wrong.
+// applicant. The position of their home, left out, is filled in from the
+// postcode when there is a lookup (Options.Locator). It returns
+// ErrNotAllowed, ErrMobileTaken, an Invalid error naming every bad field,
+// or contact.ErrLookupDown when the position was left out and the lookup
+// cannot answer; nothing is written when anything is wrong.
 func (s *Service) CreateHost(ctx context.Context, actor accounts.Principal, in HostInput) (Host, error) {
 	if err := mayChangeHosts(actor); err != nil {
 		return Host{}, err
 	}
-	h, err := newHost(in)
+	found, err := contact.Locate(ctx, s.opts.Locator, in.Postcode, in.Latitude != nil || in.Longitude != nil)
+	if err != nil {
+		return Host{}, err
+	}
+	h, err := newHost(in, found)
 	if err != nil {
 		return Host{}, err
 	}
@@ -296,16 +307,26 @@ func (s *Service) Hosts(ctx context.Context, actor accounts.Principal, f HostFil
 	return paging.Cut(items, f.Page.Limit, func(h Host) int64 { return h.ID }), nil
 }
 
-// UpdateHost changes a host's record. It returns ErrNotAllowed (hosts
+// UpdateHost changes a host's record. A new postcode given without a new
+// position moves the home to the postcode's position when there is a
+// lookup, and needs a position otherwise. It returns ErrNotAllowed (hosts
 // included: they change only their calendar), ErrHostNotFound,
-// ErrMobileTaken, or an Invalid error naming every bad field; nothing is
-// changed when anything is wrong.
+// ErrMobileTaken, an Invalid error naming every bad field, or
+// contact.ErrLookupDown; nothing is changed when anything is wrong.
 func (s *Service) UpdateHost(ctx context.Context, actor accounts.Principal, id int64, patch HostPatch) (Host, error) {
 	if err := mayChangeHosts(actor); err != nil {
 		return Host{}, err
 	}
+	// Looked up before the transaction, which must not wait on the network.
+	found, err := contact.LocateChange(ctx, s.opts.Locator, patch.Postcode, patch.Latitude, patch.Longitude, func() (string, error) {
+		h, err := hostByID(ctx, s.db, id, false)
+		return h.Postcode, err
+	})
+	if err != nil {
+		return Host{}, err
+	}
 	return s.change(ctx, id, func(ctx context.Context, tx bun.IDB, h *Host) error {
-		if err := h.apply(patch); err != nil {
+		if err := h.apply(patch, found); err != nil {
 			return err
 		}
 		return checkMobileUnique(ctx, tx, *h)
@@ -556,8 +577,9 @@ func staffName(actor accounts.Principal) string {
 // stored they always have a value, so a patch leaves none out.
 type missingNumbers struct{ latitude, longitude, capacity bool }
 
-// newHost builds a Host from input, naming every bad field.
-func newHost(in HostInput) (Host, error) {
+// newHost builds a Host from input, naming every bad field. found is what
+// the postcode lookup said of the host's postcode.
+func newHost(in HostInput, found contact.Located) (Host, error) {
 	h := Host{
 		Name: in.Name, Mobile: in.Mobile, Address: in.Address, Postcode: in.Postcode, Skills: in.Skills, Offers: in.Offers,
 		HomeFacts: in.HomeFacts, AgeGroups: in.AgeGroups, StaffNotes: in.StaffNotes,
@@ -566,13 +588,16 @@ func newHost(in HostInput) (Host, error) {
 	patchField(&h.Longitude, in.Longitude)
 	patchField(&h.Capacity, in.Capacity)
 	var f apperr.Fields
-	h.tidy(&f, missingNumbers{latitude: in.Latitude == nil, longitude: in.Longitude == nil, capacity: in.Capacity == nil})
+	h.tidy(&f, missingNumbers{latitude: in.Latitude == nil, longitude: in.Longitude == nil, capacity: in.Capacity == nil}, found)
 	h.tidyNotes(&f)
 	return h, f.Err()
 }
 
-// apply changes h by patch and checks the result as a whole.
-func (h *Host) apply(patch HostPatch) error {
+// apply changes h by patch and checks the result as a whole. found is what
+// the postcode lookup said of the postcode after the change
+// (contact.LocateChange).
+func (h *Host) apply(patch HostPatch, found contact.Located) error {
+	moved := contact.Moved(h.Postcode, patch.Postcode, patch.Latitude, patch.Longitude)
 	patchField(&h.Name, patch.Name)
 	patchField(&h.Mobile, patch.Mobile)
 	patchField(&h.Address, patch.Address)
@@ -585,7 +610,9 @@ func (h *Host) apply(patch HostPatch) error {
 	patchField(&h.HomeFacts, patch.HomeFacts)
 	patchField(&h.AgeGroups, patch.AgeGroups)
 	var f apperr.Fields
-	h.tidy(&f, missingNumbers{})
+	// A home moved to another postcode without a new position has lost its
+	// old one.
+	h.tidy(&f, missingNumbers{latitude: moved, longitude: moved}, found)
 	// Notes that Suspend has added to may be longer than anyone may type,
 	// so they are checked only when the patch replaces them.
 	if patch.StaffNotes != nil {
@@ -596,8 +623,9 @@ func (h *Host) apply(patch HostPatch) error {
 }
 
 // tidy normalises what people typed and adds an error for every rule
-// broken, in the order the fields are entered.
-func (h *Host) tidy(f *apperr.Fields, missing missingNumbers) {
+// broken, in the order the fields are entered. found is what the postcode
+// lookup said of the postcode.
+func (h *Host) tidy(f *apperr.Fields, missing missingNumbers, found contact.Located) {
 	h.Name = strings.TrimSpace(h.Name)
 	checkText(f, "name", h.Name, "Enter the host's name.", maxNameRunes)
 	if mobile, err := contact.ParseMobile(h.Mobile); err != nil {
@@ -607,7 +635,14 @@ func (h *Host) tidy(f *apperr.Fields, missing missingNumbers) {
 	}
 	h.Address = strings.TrimSpace(h.Address)
 	checkText(f, "address", h.Address, "", maxAddressRunes)
-	contact.CheckWhereabouts(f, "the host's home", &h.Postcode, h.Latitude, h.Longitude, missing.latitude, missing.longitude)
+	lat, lon := &h.Latitude, &h.Longitude
+	if missing.latitude {
+		lat = nil
+	}
+	if missing.longitude {
+		lon = nil
+	}
+	h.Latitude, h.Longitude = contact.CheckWhereabouts(f, "the host's home", &h.Postcode, lat, lon, found)
 	switch {
 	case missing.capacity:
 		f.Add("capacity", "Enter how many guests the host can take at once (1 to %d).", maxCapacity)

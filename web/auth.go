@@ -10,6 +10,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/web/pages"
 )
 
 // Errors the HTTP layer raises itself.
@@ -37,10 +38,17 @@ type userJSON struct {
 	Role  string `json:"role"`
 }
 
+// loginResponse answers a staff sign-in and each of its steps (users.go):
+// the token once it is done, or the next step and a pending token for it.
 type loginResponse struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
-	User      userJSON  `json:"user"`
+	Token     string     `json:"token,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	User      userJSON   `json:"user"`
+	// RecoveryCodes come once, when the sign-in set up an authenticator app.
+	RecoveryCodes    []string   `json:"recovery_codes,omitempty"`
+	Next             string     `json:"next,omitempty"`
+	PendingToken     string     `json:"pending_token,omitempty"`
+	PendingExpiresAt *time.Time `json:"pending_expires_at,omitempty"`
 }
 
 type meResponse struct {
@@ -50,7 +58,8 @@ type meResponse struct {
 	Role string `json:"role,omitempty"`
 }
 
-// login checks an email and password and answers with a bearer token.
+// login checks an email and password and answers with a bearer token, or
+// with the next step of the sign-in (users.go).
 func (s *Server) login(c *fiber.Ctx) error {
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -70,12 +79,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(loginResponse{
-		Token:     in.Token,
-		ExpiresAt: in.ExpiresAt,
-		User:      userJSON{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name, Role: string(in.User.Role)},
-	})
+	return s.answerSignIn(c, in)
 }
 
 // logout ends the session whose token signed the request.
@@ -195,7 +199,11 @@ func accountKey(c *fiber.Ctx) string {
 	var req struct {
 		Email string `json:"email"`
 	}
-	_ = json.Unmarshal(c.Body(), &req)
+	if fromPage, ok := c.Locals(pages.LimitAccountKey).(string); ok {
+		req.Email = fromPage // the staff sign-in page's form
+	} else {
+		_ = json.Unmarshal(c.Body(), &req)
+	}
 	return "signin:acct:" + accounts.NormalizeEmail(req.Email)
 }
 

@@ -66,9 +66,9 @@ type codeSignInResponse struct {
 
 // codeRoutes registers signing in by SMS code.
 func (s *Server) codeRoutes(api fiber.Router) {
-	requestsPerAddress, requestsPerNumber := s.codeRequestLimits()
+	requestsPerAddress, requestsPerNumber := s.sharedLimits("code-request", s.codeRequestLimits)
 	api.Post("/auth/code", requestsPerAddress, requestsPerNumber, s.requestCode)
-	failuresPerAddress, failuresPerNumber := s.codeFailureLimits()
+	failuresPerAddress, failuresPerNumber := s.sharedLimits("code-failure", s.codeFailureLimits)
 	api.Post("/auth/code/verify", failuresPerAddress, failuresPerNumber, renderErrorsHere(s), s.verifyCode)
 }
 

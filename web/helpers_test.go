@@ -183,5 +183,5 @@ func (s *testServer) signIn(t *testing.T, role accounts.Role) string {
 	if r.status != 200 {
 		t.Fatalf("signing in as %s: %d %s", role, r.status, r.body)
 	}
-	return r.json(t)["token"].(string)
+	return s.finishSignIn(t, r.json(t)) // admins set up an authenticator app first (users_test.go)
 }

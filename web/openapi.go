@@ -42,7 +42,9 @@ var pageParams = []queryParam{
 
 var operations = []operation{
 	{method: "GET", path: "/api/v1/openapi.json", summary: "This document.", who: "anyone", status: 200, response: map[string]any{}},
-	{method: "POST", path: "/api/v1/auth/login", summary: "Sign in as staff with an email address and password. Failed attempts are limited per client address and per account (429 with Retry-After).", who: "anyone", request: loginRequest{}, status: 200, response: loginResponse{}, errors: []int{400, 415, 422, 429}},
+	{method: "POST", path: "/api/v1/auth/login", summary: "Sign in as staff with an email address and password. The answer is 200 either way: a token when that is all the sign-in needs, or else no token but " +
+		"next (second_factor, change_password or enrol_second_factor: admins always need a second factor) and a pending_token for that step's endpoint under /api/v1/auth/login/. " +
+		"A disabled account's right password gets 403. Failed attempts are limited per client address and per account (429 with Retry-After).", who: "anyone", request: loginRequest{}, status: 200, response: loginResponse{}, errors: []int{400, 403, 415, 422, 429}},
 	{method: "POST", path: "/api/v1/auth/logout", summary: "Sign out: the token stops working at once.", who: "anyone signed in", status: 204},
 	{method: "GET", path: "/api/v1/auth/me", summary: "Who the token belongs to.", who: "anyone signed in", status: 200, response: meResponse{}},
 	{method: "POST", path: "/api/v1/providers", summary: "Add a care home.", who: "admin", request: providerRequest{}, status: 201, response: providerJSON{}, errors: []int{400, 415, 422}},
@@ -66,6 +68,7 @@ func init() { operations = append(operations, carerOperations...) }
 func init() { operations = append(operations, hostOperations...) }
 func init() { operations = append(operations, bookingOperations...) }
 func init() { operations = append(operations, emergencyOperations...) }
+func init() { operations = append(operations, userOperations...) }
 
 var (
 	openAPIOnce sync.Once

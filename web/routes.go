@@ -24,11 +24,12 @@ func (s *Server) routes() error {
 
 	// Signing in and out.
 	// Failed sign-ins are limited per client address and per account.
-	perAddress, perAccount := s.signInLimits()
+	perAddress, perAccount := s.sharedLimits("sign-in", s.signInLimits)
 	api.Post("/auth/login", perAddress, perAccount, renderErrorsHere(s), s.login)
 	api.Post("/auth/logout", s.signedIn(), s.logout)
 	api.Get("/auth/me", s.signedIn(), s.showMe)
 	s.codeRoutes(api)
+	s.userRoutes(api)
 
 	// Care homes, their contracts and beds: admins write, all staff read.
 	staff := s.staffOnly()
@@ -94,10 +95,14 @@ func (s *Server) pageRoutes(app *fiber.App, d pages.Deps) error {
 	d.Booking = s.deps.Booking
 	d.Hosts = s.deps.Hosts
 	d.PublicURL = s.deps.PublicURL
-	requestsPerAddress, requestsPerNumber := s.codeRequestLimits()
-	failuresPerAddress, failuresPerNumber := s.codeFailureLimits()
+	requestsPerAddress, requestsPerNumber := s.sharedLimits("code-request", s.codeRequestLimits)
+	failuresPerAddress, failuresPerNumber := s.sharedLimits("code-failure", s.codeFailureLimits)
 	d.CodeRequestLimits = []fiber.Handler{requestsPerAddress, requestsPerNumber}
 	d.CodeFailureLimits = []fiber.Handler{failuresPerAddress, failuresPerNumber}
+	signInPerAddress, signInPerAccount := s.sharedLimits("sign-in", s.signInLimits)
+	d.StaffSignInLimits = []fiber.Handler{signInPerAddress, signInPerAccount}
+	codesPerAddress, codesPerAccount := s.sharedLimits("second-factor", s.secondFactorLimits)
+	d.SecondFactorLimits = []fiber.Handler{codesPerAddress, codesPerAccount}
 	p, err := pages.New(d)
 	if err != nil {
 		return err

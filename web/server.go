@@ -81,6 +81,24 @@ type Server struct {
 	deps      Deps
 	metrics   *httpMetrics
 	pages     *pages.Pages
+	// limiters are the sign-in limiters by name, built once so the API
+	// and the pages count against the same limits.
+	limiters map[string][2]fiber.Handler
+}
+
+// sharedLimits returns the limiter pair called name, building it the first
+// time. Routes are built before serving, so this needs no lock.
+func (s *Server) sharedLimits(name string, build func() (fiber.Handler, fiber.Handler)) (fiber.Handler, fiber.Handler) {
+	if s.limiters == nil {
+		s.limiters = map[string][2]fiber.Handler{}
+	}
+	pair, ok := s.limiters[name]
+	if !ok {
+		a, b := build()
+		pair = [2]fiber.Handler{a, b}
+		s.limiters[name] = pair
+	}
+	return pair[0], pair[1]
 }
 
 // New builds the Fiber app with every route registered. It fails only if

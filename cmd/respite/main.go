@@ -53,7 +53,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web service (the default)", serve},
 		{"migrate", "apply database migrations and exit", migrateCmd},
-		{"users", "manage staff accounts: users add --email E --name N --role R --password-stdin", users},
+		{"users", "manage staff accounts: users list|add|disable|enable|set-role|reset-password|reset-2fa", users},
 		{"demo", "load the demo data (idempotent) and print the demo sign-ins", demo},
 		{"jobs", "list the scheduled jobs, or run one now: jobs list | jobs run NAME", jobsCmd},
 		{"healthcheck", "exit 0 if the service on RESPITE_ADDR answers /healthz (for container health checks)", healthcheck},

@@ -318,7 +318,7 @@ func TestRun_Help(t *testing.T) {
 		{[]string{"help"}, []string{"Usage: respite", "serve", "migrate", "users", "demo", "healthcheck"}},
 		{[]string{"serve", "--help"}, []string{"Usage: respite serve", "-migrate", "-demo"}},
 		{[]string{"migrate", "--help"}, []string{"Usage: respite migrate"}},
-		{[]string{"users", "--help"}, []string{"Usage: respite users add", "--password-stdin"}},
+		{[]string{"users", "--help"}, []string{"Usage: respite users list|add|", "respite users add --email", "--password-stdin", "reset-2fa"}},
 		{[]string{"users", "add", "--help"}, []string{"Usage: respite users add", "-password-stdin", "-email", "-role"}},
 		{[]string{"demo", "--help"}, []string{"Usage: respite demo"}},
 		{[]string{"healthcheck", "--help"}, []string{"Usage: respite healthcheck"}},
@@ -493,7 +493,7 @@ func TestRun_Migrate(t *testing.T) {
 	})
 }
 
-var addedLine = regexp.MustCompile(`^Added Sam Duty \(sam\.duty@example\.org\) as duty, with id (\d+)\.\n$`)
+var addedLine = regexp.MustCompile(`^Added Sam Duty \(sam\.duty@example\.org\) as duty, with id (\d+)\.\nThe password works once: they choose their own when they next sign in\.\n$`)
 
 func TestRun_UsersAdd(t *testing.T) {
 	t.Parallel()
@@ -672,6 +672,7 @@ func TestRun_Serve(t *testing.T) {
 		if resp.status != http.StatusOK {
 			t.Fatalf("POST /api/v1/auth/login = %s, want 200", resp)
 		}
+		resp = s.setUpApp(t, resp) // admins set up an authenticator app at their first sign-in
 		var in struct {
 			Token string `json:"token"`
 			User  struct {

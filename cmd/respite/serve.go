@@ -19,10 +19,12 @@ import (
 	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/config"
+	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/jobs"
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/migrations"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/postcodes"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/redisstore"
 	"github.com/respite-uk/respite/sharedlives"
@@ -84,8 +86,19 @@ func open(e env) (*app, error) {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.DB, "respite"),
 	)
-	a.accounts = accounts.NewService(db, accounts.Options{SessionTTL: cfg.SessionTTL, BcryptCost: bcryptCost})
-	a.providers = providers.NewService(db, nil)
+	a.accounts = accounts.NewService(db, accounts.Options{SessionTTL: cfg.SessionTTL, StaffIdleTimeout: cfg.StaffIdleTimeout, Issuer: cfg.ServiceName, BcryptCost: bcryptCost})
+	// Without a lookup, positions are typed in; a nil interface, not a nil
+	// *postcodes.Client, says so.
+	var locator contact.Locator
+	if cfg.PostcodeLookupURL != "" {
+		c, err := postcodes.New(cfg.PostcodeLookupURL, postcodes.Options{Logger: log})
+		if err != nil {
+			a.close()
+			return nil, &config.Error{Variable: "RESPITE_POSTCODE_LOOKUP_URL", Problem: err.Error()}
+		}
+		locator = c
+	}
+	a.providers = providers.NewServiceWith(db, providers.Options{Locator: locator})
 	sender, err := a.smsSender()
 	if err != nil {
 		a.close()
@@ -100,9 +113,10 @@ func open(e env) (*app, error) {
 		Logger: log, HoldTTL: cfg.HoldTTL, LeadDays: cfg.LeadDays, MaxNights: cfg.MaxNights, CancelCutoff: cfg.CancelCutoff,
 		ReleaseEmergencyDays: cfg.ReleaseEmergencyDays,
 		// Carers prove a new mobile number with a code, as they sign in.
-		Codes: a.accounts,
+		Codes:   a.accounts,
+		Locator: locator,
 	})
-	a.hosts = sharedlives.NewService(db, a.notify, sharedlives.Options{Logger: log})
+	a.hosts = sharedlives.NewService(db, a.notify, sharedlives.Options{Logger: log, Locator: locator})
 	// A host's YES to the monthly nudge confirms their calendar.
 	a.notify.SetInboundHook(a.hosts.HandleReply)
 	a.accounts.SetCodeSignIn(
