@@ -48,6 +48,12 @@ type Deps struct {
 	// whichever way someone signs in.
 	CodeRequestLimits []fiber.Handler
 	CodeFailureLimits []fiber.Handler
+	// StaffSignInLimits are the API's limits on failed staff sign-ins (per
+	// address and per account).
+	StaffSignInLimits []fiber.Handler
+	// SecondFactorLimits are the API's limits on wrong authenticator and
+	// recovery codes.
+	SecondFactorLimits []fiber.Handler
 }
 
 // Pages holds the services and the parsed templates.

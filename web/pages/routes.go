@@ -12,6 +12,10 @@ import (
 // check of a code is about, for the sign-in limits keyed by number.
 const LimitNumberKey = "pages.limit-number"
 
+// LimitAccountKey is where a staff sign-in page puts the account its
+// request is about: the email typed, or the pending sign-in's user id.
+const LimitAccountKey = "pages.limit-account"
+
 // Register adds every page's route to app. Read it top to bottom to see
 // every page and who may use it. Every page reads the session cookie and
 // checks the CSRF token of every form; the API under /api/v1 is untouched.
@@ -27,6 +31,15 @@ func (p *Pages) Register(app fiber.Router) {
 	limited := func(limits []fiber.Handler, number func(*fiber.Ctx) string, h fiber.Handler) []fiber.Handler {
 		name := func(c *fiber.Ctx) error {
 			c.Locals(LimitNumberKey, number(c))
+			return c.Next()
+		}
+		return append(append([]fiber.Handler{name}, limits...), h)
+	}
+	// limitedAccount is limited for staff sign-in steps, counting against
+	// the account account names.
+	limitedAccount := func(limits []fiber.Handler, account func(*fiber.Ctx) string, h fiber.Handler) []fiber.Handler {
+		name := func(c *fiber.Ctx) error {
+			c.Locals(LimitAccountKey, account(c))
 			return c.Next()
 		}
 		return append(append([]fiber.Handler{name}, limits...), h)
@@ -82,7 +95,13 @@ func (p *Pages) Register(app fiber.Router) {
 
 	// Staff: sign in with email and password; then each role's pages.
 	get("/staff/sign-in", p.showStaffSignIn)
-	post("/staff/sign-in", p.staffSignIn)
+	post("/staff/sign-in", limitedAccount(p.deps.StaffSignInLimits, typed("email"), p.staffSignIn)...)
+	get("/staff/sign-in/code", p.showSignInStep(accounts.StepSecondFactor, "staff-sign-in-code"))
+	post("/staff/sign-in/code", limitedAccount(p.deps.SecondFactorLimits, p.pendingAccount, p.checkSecondFactor)...)
+	get("/staff/sign-in/new-password", p.showSignInStep(accounts.StepChangePassword, "staff-sign-in-password"))
+	post("/staff/sign-in/new-password", p.choosePassword)
+	get("/staff/sign-in/authenticator", p.showSignInStep(accounts.StepEnrol, "staff-sign-in-enrol"))
+	post("/staff/sign-in/authenticator", limitedAccount(p.deps.SecondFactorLimits, p.pendingAccount, p.confirmAuthenticator)...)
 	get("/staff", p.requireStaff(), p.showStaffHome)
 
 	// The duty console: find the carer, then a place tonight in three

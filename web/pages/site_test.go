@@ -36,14 +36,14 @@ type site struct {
 	phones    *phones
 	today     calendar.Date
 
-	duty, coordinator accounts.Principal
-	helen, david      booking.Carer
-	margaret, tom     booking.Person
-	meadow            providers.Provider
-	room2             providers.Bed
-	ann               sharedlives.Host
-	joansStay         booking.Booking
-	tomsStay          booking.Booking
+	admin, duty, coordinator accounts.Principal
+	helen, david             booking.Carer
+	margaret, tom            booking.Person
+	meadow                   providers.Provider
+	room2                    providers.Bed
+	ann                      sharedlives.Host
+	joansStay                booking.Booking
+	tomsStay                 booking.Booking
 }
 
 // The people in the site, by mobile.
@@ -153,6 +153,7 @@ func (s *site) seed(t testing.TB, ctx context.Context) {
 		must(err)
 		return accounts.Principal{Kind: accounts.SubjectStaff, ID: u.ID, Name: u.Name, Role: u.Role}
 	}
+	s.admin = staff("admin@example.test", accounts.RoleAdmin)
 	s.duty = staff("duty@example.test", accounts.RoleDuty)
 	s.coordinator = staff("coordinator@example.test", accounts.RoleCoordinator)
 

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,11 +38,36 @@ func (p *Pages) staffSignIn(c *fiber.Ctx) error {
 		v.Errors = errs
 		return p.render(c, statusFor(err), "staff-sign-in", v)
 	}
-	if err := p.startSession(c, in.Token, in.ExpiresAt); err != nil {
-		return err
+	return p.nextSignInStep(c, in)
+}
+
+// pendingCookie carries a staff sign-in between its steps. It is not a
+// session: it opens only the next step, and the database keeps only its
+// hash.
+const pendingCookie = "respite_staff_sign_in"
+
+// nextSignInStep goes on to what the sign-in still needs, or, when it is
+// done, starts the session (a new one: the old is ended).
+func (p *Pages) nextSignInStep(c *fiber.Ctx, in accounts.SignedIn) error {
+	switch in.Next {
+	case accounts.StepDone:
+		if err := p.startSession(c, in.Token, in.ExpiresAt); err != nil {
+			return err
+		}
+		p.clearCookie(c, pendingCookie)
+		p.clearCookie(c, csrfCookie)
+		return redirect(c, staffHome(in.User.Role))
+	case accounts.StepSecondFactor:
+		p.setCookie(c, pendingCookie, in.PendingToken, in.PendingExpiresAt)
+		return redirect(c, "/staff/sign-in/code")
+	case accounts.StepChangePassword:
+		p.setCookie(c, pendingCookie, in.PendingToken, in.PendingExpiresAt)
+		return redirect(c, "/staff/sign-in/new-password")
+	case accounts.StepEnrol:
+		p.setCookie(c, pendingCookie, in.PendingToken, in.PendingExpiresAt)
+		return redirect(c, "/staff/sign-in/authenticator")
 	}
-	p.clearCookie(c, csrfCookie)
-	return redirect(c, staffHome(in.User.Role))
+	return fmt.Errorf("unknown sign-in step %q", in.Next)
 }
 
 // staffHome is where a member of staff starts: their role's main page.
