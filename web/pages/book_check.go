@@ -80,9 +80,18 @@ func (p *Pages) renderHoldGone(c *fiber.Ctx, status int, errs formErrors) error 
 
 // releaseHold lets the place go when the carer changes their mind.
 func (p *Pages) releaseHold(c *fiber.Ctx) error {
-	if err := p.deps.Booking.ReleaseHold(ctx(c), signedInAs(c), param(c, "hold")); err != nil {
+	held, err := p.deps.Booking.HeldStay(ctx(c), signedInAs(c), param(c, "hold"))
+	if errors.Is(err, booking.ErrHoldExpired) {
+		// It has let itself go already.
+		p.setFlash(c, "hold-released")
+		return redirect(c, homeFor(c, signedInAs(c).ID))
+	}
+	if err != nil {
+		return err
+	}
+	if err := p.deps.Booking.ReleaseHold(ctx(c), signedInAs(c), held.Hold.ID); err != nil {
 		return err
 	}
 	p.setFlash(c, "hold-released")
-	return redirect(c, "/home")
+	return redirect(c, homeFor(c, held.Hold.CarerID))
 }

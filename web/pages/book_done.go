@@ -11,6 +11,9 @@ import (
 type doneView struct {
 	layout
 	Stay booking.Stay
+	// Home is where to go next: the carer's home, or for the booking line
+	// the carer's bookings.
+	Home string
 }
 
 // showDone is the confirmation: the panel with the booking reference.
@@ -19,7 +22,7 @@ func (p *Pages) showDone(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := &doneView{Stay: s}
+	v := &doneView{Stay: s, Home: homeFor(c, s.Booking.CarerID)}
 	v.Title = "Stay booked"
 	return p.render(c, fiber.StatusOK, "book-done", v)
 }
@@ -35,3 +38,15 @@ func (p *Pages) stayFor(c *fiber.Ctx) (booking.Stay, error) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// homeFor is where a booking journey ends: a carer's home page, or for the
+// booking line the carer's bookings.
+func homeFor(c *fiber.Ctx, carerID int64) string {
+	if who := signedInAs(c); who.IsStaff() {
+		if who.ID == carerID {
+			return "/bookings" // no carer known: back to finding one
+		}
+		return "/bookings/carers/" + itoa(carerID)
+	}
+	return "/home"
+}

@@ -88,6 +88,9 @@ func (p *Pages) renderWhen(c *fiber.Ctx, status int, f stayForm, person booking.
 	v := &whenView{Form: f, Person: person}
 	v.Title = "When is the break?"
 	v.BackLink = "/book"
+	if signedInAs(c).IsStaff() {
+		v.BackLink = "/book?carer=" + itoa(person.CarerID)
+	}
 	v.Errors = errs
 	return p.render(c, status, "book-when", v)
 }

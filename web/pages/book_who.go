@@ -18,6 +18,9 @@ type whoView struct {
 	layout
 	People []booking.Person
 	Chosen int64
+	// CarerID is set when staff book on a carer's behalf: the form
+	// carries it back.
+	CarerID int64
 }
 
 // whoAsked is the hidden field the "who" form sends, so that the page can
@@ -31,7 +34,16 @@ const whoAsked = "asked"
 // chosen it goes on to "when", which checks they are the carer's.
 func (p *Pages) showWho(c *fiber.Ctx) error {
 	who := signedInAs(c)
-	people, err := p.deps.Booking.People(ctx(c), who, who.ID)
+	carerID := who.ID
+	if who.IsStaff() {
+		// The booking line books for the carer it has found.
+		id, err := strconv.ParseInt(query(c, "carer"), 10, 64)
+		if err != nil || id <= 0 {
+			return redirect(c, "/bookings")
+		}
+		carerID = id
+	}
+	people, err := p.deps.Booking.People(ctx(c), who, carerID)
 	if err != nil {
 		return err
 	}
@@ -44,6 +56,10 @@ func (p *Pages) showWho(c *fiber.Ctx) error {
 	v := &whoView{People: people}
 	v.Title = "Who is the break for?"
 	v.BackLink = "/home"
+	if who.IsStaff() {
+		v.CarerID = carerID
+		v.BackLink = "/bookings/carers/" + itoa(carerID)
+	}
 	status := fiber.StatusOK
 	if query(c, whoAsked) != "" {
 		status = fiber.StatusUnprocessableEntity

@@ -16,6 +16,9 @@ type dutySearchView struct {
 	Query    string
 	Matches  []booking.CarerMatch
 	Searched bool
+	// Action is where the search form goes, and CarerPath where a found
+	// carer's link goes: the duty console's, or the booking line's.
+	Action, CarerPath string
 }
 
 // showDutySearch is the search box and, when there is a query, what it
@@ -23,7 +26,7 @@ type dutySearchView struct {
 // carer's page.
 func (p *Pages) showDutySearch(c *fiber.Ctx) error {
 	q := query(c, "q")
-	v := &dutySearchView{Query: q}
+	v := &dutySearchView{Query: q, Action: "/duty", CarerPath: "/duty/carers/"}
 	v.Title = "Duty console"
 	if q != "" {
 		matches, err := p.deps.Booking.FindCarers(ctx(c), signedInAs(c), q)
@@ -36,7 +39,7 @@ func (p *Pages) showDutySearch(c *fiber.Ctx) error {
 			return p.render(c, statusFor(err), "duty-search", v)
 		}
 		if len(matches) == 1 && matches[0].Exact {
-			return c.Redirect("/duty/carers/"+itoa(matches[0].Carer.ID), fiber.StatusSeeOther)
+			return redirect(c, v.CarerPath+itoa(matches[0].Carer.ID))
 		}
 		v.Matches, v.Searched = matches, true
 	}

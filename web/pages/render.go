@@ -13,6 +13,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/web/assets"
@@ -80,6 +81,16 @@ func navFor(who accounts.Principal, current string) []navItem {
 		items = []navItem{{Text: "Staff home", Href: "/staff"}}
 		if who.IsStaff(accounts.RoleDuty) {
 			items = append(items, navItem{Text: "Duty console", Href: "/duty"})
+		}
+		if who.IsStaff(accounts.RoleDuty, accounts.RoleAdmin) {
+			items = append(items, navItem{Text: "Bookings", Href: "/bookings"})
+		}
+		if who.IsStaff(accounts.RoleCoordinator, accounts.RoleAdmin) {
+			items = append(items, navItem{Text: "Hosts", Href: "/hosts"})
+		}
+		if who.IsStaff(accounts.RoleAdmin) {
+			items = append(items, navItem{Text: "Care homes", Href: "/homes"}, navItem{Text: "Carers", Href: "/carers"},
+				navItem{Text: "Staff", Href: "/admin/staff"}, navItem{Text: "Texts", Href: "/admin/texts"}, navItem{Text: "Audit", Href: "/admin/audit"})
 		}
 	default:
 		return []navItem{}
@@ -207,7 +218,18 @@ func dateInput(id, legend, hint string, value dateForm, err string, size ...stri
 	return v
 }
 
+// staysTableView is what the bookings-table block needs.
+type staysTableView struct {
+	Stays         []booking.Stay
+	Path, Caption string
+}
+
+func staysTable(stays []booking.Stay, path, caption string) staysTableView {
+	return staysTableView{Stays: stays, Path: path, Caption: caption}
+}
+
 var funcs = template.FuncMap{
+	"staysTable": staysTable,
 	"dateInput":  dateInput,
 	"phone":      contact.DisplayPhone,
 	"monthParam": func(d calendar.Date) string { return d.StartIn(time.UTC).Format("2006-01") },

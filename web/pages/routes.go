@@ -64,14 +64,17 @@ func (p *Pages) Register(app fiber.Router) {
 	// Carers: their home, booking a break, their stays and their details.
 	carer := p.requireCarer
 	get("/home", carer, p.showHome)
-	get("/book", carer, p.showWho)
-	get("/book/when", carer, p.showWhen)
-	get("/book/results", carer, p.showResults)
-	post("/book/hold", carer, p.holdPlace)
-	get("/book/check/:hold", carer, p.showCheck)
-	post("/book/check/:hold", carer, p.confirmBooking)
-	post("/book/check/:hold/release", carer, p.releaseHold)
-	get("/book/done/:id", carer, p.showDone)
+	// Booking a break: carers for themselves, and the booking line (duty
+	// staff and admins) for a carer, through the same screens.
+	booker := p.requireBooker
+	get("/book", booker, p.showWho)
+	get("/book/when", booker, p.showWhen)
+	get("/book/results", booker, p.showResults)
+	post("/book/hold", booker, p.holdPlace)
+	get("/book/check/:hold", booker, p.showCheck)
+	post("/book/check/:hold", booker, p.confirmBooking)
+	post("/book/check/:hold/release", booker, p.releaseHold)
+	get("/book/done/:id", booker, p.showDone)
 	get("/stays/:id", carer, p.showStay)
 	get("/stays/:id/calendar.ics", carer, p.downloadStayCalendar)
 	get("/stays/:id/cancel", carer, p.showCancel)
@@ -116,4 +119,21 @@ func (p *Pages) Register(app fiber.Router) {
 	get("/duty/people/:id/spot", duty, p.showSpot)
 	post("/duty/people/:id/spot", duty, p.recordSpot)
 	get("/duty/placements/:id", duty, p.showPlaced)
+
+	// The booking line: staff find a carer or a booking, book for the
+	// carer (the screens above), and cancel with a reason.
+	bookingLine := p.requireStaff(accounts.RoleDuty, accounts.RoleAdmin)
+	get("/bookings", bookingLine, p.showBookingSearch)
+	get("/bookings/carers/:id", bookingLine, p.showCarerBookings)
+	get("/bookings/:id", bookingLine, p.showStaffBooking)
+	post("/bookings/:id/cancel", bookingLine, p.cancelForCarer)
+
+	// Coordinators: shared-lives hosts.
+	// (routes: hosts)
+
+	// Administrators: staff accounts, the text outbox and the audit log.
+	// (routes: admin staff)
+
+	// Administrators: care homes, contracts and beds; carers and people.
+	// (routes: admin homes)
 }

@@ -1,0 +1,124 @@
+package pages
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/booking"
+)
+
+// The booking line: duty staff and admins find a carer (by name, postcode,
+// mobile, card or a booking reference), see their stays, book a break for
+// them through the carer's own screens, and cancel a stay with a reason.
+
+// requireBooker lets in carers and the booking line.
+func (p *Pages) requireBooker(c *fiber.Ctx) error {
+	if who := signedInAs(c); who.IsStaff() {
+		return p.requireStaff(accounts.RoleDuty, accounts.RoleAdmin)(c)
+	}
+	return p.requireCarer(c)
+}
+
+// showBookingSearch finds carers; one booking reference goes straight to
+// the carer.
+func (p *Pages) showBookingSearch(c *fiber.Ctx) error {
+	q := query(c, "q")
+	v := &dutySearchView{Query: q, Action: "/bookings", CarerPath: "/bookings/carers/"}
+	v.Title = "Bookings"
+	if q != "" {
+		matches, err := p.deps.Booking.FindCarers(ctx(c), signedInAs(c), q)
+		if err != nil {
+			errs, ok := errorsFrom(err, "q", map[string]string{"q": "q"})
+			if !ok {
+				return err
+			}
+			v.Errors = errs
+			return p.render(c, statusFor(err), "duty-search", v)
+		}
+		if len(matches) == 1 && matches[0].Exact {
+			return redirect(c, v.CarerPath+itoa(matches[0].Carer.ID))
+		}
+		v.Matches, v.Searched = matches, true
+	}
+	return p.render(c, fiber.StatusOK, "duty-search", v)
+}
+
+type carerBookingsView struct {
+	layout
+	Carer     booking.Carer
+	Years     []booking.Allowance
+	Upcoming  []booking.Stay
+	Past      []booking.Stay
+	BookHref  string
+	StayPath  string
+	Cancelled bool
+}
+
+// showCarerBookings is a carer's stays and allowance, for the booking line.
+func (p *Pages) showCarerBookings(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	who := signedInAs(c)
+	carer, err := p.deps.Booking.Carer(ctx(c), who, id)
+	if err != nil {
+		return err
+	}
+	years, err := p.deps.Booking.AllowanceYears(ctx(c), who, id)
+	if err != nil {
+		return err
+	}
+	upcoming, past, err := p.deps.Booking.Stays(ctx(c), who, id)
+	if err != nil {
+		return err
+	}
+	if len(past) > pastShown {
+		past = past[:pastShown]
+	}
+	v := &carerBookingsView{Carer: carer, Years: years, Upcoming: upcoming, Past: past,
+		BookHref: "/book?carer=" + itoa(id), StayPath: "/bookings/", Cancelled: query(c, "done") == "cancelled"}
+	v.Title = carer.Name + ": bookings"
+	v.BackLink = "/bookings"
+	return p.render(c, fiber.StatusOK, "bookings-carer", v)
+}
+
+type staffBookingView struct {
+	layout
+	Stay   booking.Stay
+	Reason string
+}
+
+// showStaffBooking is one stay for the booking line, with cancelling.
+func (p *Pages) showStaffBooking(c *fiber.Ctx) error {
+	s, err := p.stayFor(c)
+	if err != nil {
+		return err
+	}
+	v := &staffBookingView{Stay: s}
+	v.Title = "Stay " + s.Booking.Reference
+	v.BackLink = "/bookings/carers/" + itoa(s.Booking.CarerID)
+	return p.render(c, fiber.StatusOK, "bookings-stay", v)
+}
+
+// cancelForCarer cancels a stay on the carer's behalf; the reason is kept
+// on the audit log.
+func (p *Pages) cancelForCarer(c *fiber.Ctx) error {
+	s, err := p.stayFor(c)
+	if err != nil {
+		return err
+	}
+	reason := form(c, "reason")
+	if _, err := p.deps.Booking.Cancel(ctx(c), signedInAs(c), s.Booking.ID, reason); err != nil {
+		errs, ok := errorsFrom(err, "reason", map[string]string{"reason": "reason"})
+		if !ok {
+			return err
+		}
+		v := &staffBookingView{Stay: s, Reason: reason}
+		v.Title = "Stay " + s.Booking.Reference
+		v.BackLink = "/bookings/carers/" + itoa(s.Booking.CarerID)
+		v.Errors = errs
+		return p.render(c, statusFor(err), "bookings-stay", v)
+	}
+	return redirect(c, "/bookings/carers/"+itoa(s.Booking.CarerID)+"?done=cancelled")
+}
