@@ -94,6 +94,9 @@ func (s *Server) pageRoutes(app *fiber.App, d pages.Deps) error {
 	d.Accounts = s.accounts
 	d.Booking = s.deps.Booking
 	d.Hosts = s.deps.Hosts
+	d.Notify = s.deps.Notify
+	d.Audit = s.deps.Audit
+	d.Providers = s.providers
 	d.PublicURL = s.deps.PublicURL
 	requestsPerAddress, requestsPerNumber := s.sharedLimits("code-request", s.codeRequestLimits)
 	failuresPerAddress, failuresPerNumber := s.sharedLimits("code-failure", s.codeFailureLimits)

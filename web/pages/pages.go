@@ -21,8 +21,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/sharedlives"
 )
 
@@ -32,7 +35,13 @@ type Deps struct {
 	Accounts *accounts.Service
 	Booking  *booking.Service
 	Hosts    *sharedlives.Service
-	Clock    calendar.Clock
+	// Providers is care homes, contracts and beds, for the administrators.
+	Providers *providers.Service
+	// Notify is the text outbox, for the administrators' texts page.
+	Notify *notify.Service
+	// Audit is the audit log, for the administrators' audit page.
+	Audit *audit.Service
+	Clock calendar.Clock
 	// ServiceName is RESPITE_SERVICE_NAME, shown in the header and titles.
 	ServiceName string
 	// BookingLine is RESPITE_SERVICE_PHONE: the number carers ring when

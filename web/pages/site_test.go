@@ -28,6 +28,7 @@ import (
 // a loopback port, with a small council's worth of people and places.
 type site struct {
 	URL       string
+	server    *web.Server
 	db        *bun.DB
 	accounts  *accounts.Service
 	booking   *booking.Service
@@ -124,6 +125,7 @@ func newSite(t testing.TB, db *bun.DB, opts ...siteOption) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.server = srv
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,76 @@
+package pages
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/respite-uk/respite/booking"
+)
+
+// A carer's page for administrators: their record, the people they care
+// for, and a form to add one.
+
+type carerPageView struct {
+	layout
+	fieldsView
+	Carer  booking.Carer
+	People []booking.Person
+	Person personForm
+}
+
+// personForm is the add-a-person form as typed.
+type personForm struct {
+	Name, Notes         string
+	Born                dateForm
+	Needs, Requirements []homesChoice
+}
+
+// personFields maps the booking service's field names to the form's inputs.
+var personFields = map[string]string{"name": "person-name", "date_of_birth": "person-born-day", "needs": "person-needs",
+	"requirements": "person-requirements", "staff_notes": "person-notes"}
+
+// showAdminCarer is the carer's page.
+func (p *Pages) showAdminCarer(c *fiber.Ctx) error {
+	return p.renderAdminCarer(c, fiber.StatusOK, personForm{}, nil, nil, nil)
+}
+
+func (p *Pages) renderAdminCarer(c *fiber.Ctx, status int, pf personForm, needs, requirements []string, errs formErrors) error {
+	cr, err := p.adminCarer(c)
+	if err != nil {
+		return err
+	}
+	people, err := p.deps.Booking.People(ctx(c), signedInAs(c), cr.ID)
+	if err != nil {
+		return err
+	}
+	pf.Needs = homesChoices("person-needs", booking.Needs, needs)
+	pf.Requirements = homesChoices("person-requirements", booking.Requirements, requirements)
+	v := &carerPageView{Carer: cr, People: people, Person: pf}
+	v.Title = cr.Name
+	v.BackLink = "/carers"
+	v.Flash = homeNotice[query(c, "done")]
+	v.Errors = errs
+	v.fieldsView = fieldsView{&v.Errors}
+	return p.render(c, status, "carers-show", v)
+}
+
+// addPerson records someone the carer looks after.
+func (p *Pages) addPerson(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	pf := personForm{Name: form(c, "person-name"), Notes: form(c, "person-notes"), Born: readDate(c, "person-born")}
+	in := booking.PersonInput{Name: pf.Name, StaffNotes: pf.Notes, Needs: homesFormAll(c, "person-needs"), Requirements: homesFormAll(c, "person-requirements")}
+	born, errs := pf.Born.parse("date_of_birth", "person-born", "their date of birth")
+	in.DateOfBirth = born
+	// A date of birth that is not a date leaves it out, so the service
+	// refuses too, and says what else is wrong.
+	if _, err := p.deps.Booking.AddPerson(ctx(c), signedInAs(c), id, in); err != nil {
+		more, ok := errorsFrom(err, "person-name", personFields)
+		if !ok {
+			return err
+		}
+		return p.renderAdminCarer(c, statusFor(err), pf, in.Needs, in.Requirements, homesMerge(errs, more))
+	}
+	return redirect(c, "/carers/"+itoa(id)+"?done=person#people")
+}
