@@ -320,7 +320,7 @@ func parseOptionalDate(f *apperr.Fields, field string, raw *string) *calendar.Da
 // The vocabularies and required fields come from the booking package's rules.
 
 func (carerRequest) JSONSchemaExtend(s *jsonschema.Schema) {
-	require(s, "name", "mobile", "postcode", "latitude", "longitude", "allowance_nights", "allowance_year_starts")
+	require(s, "name", "mobile", "postcode", "allowance_nights", "allowance_year_starts")
 }
 func (personRequest) JSONSchemaExtend(s *jsonschema.Schema) {
 	personEnums(s)

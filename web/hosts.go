@@ -387,7 +387,7 @@ func (s *Server) listHostGuests(c *fiber.Ctx) error {
 
 func (hostRequest) JSONSchemaExtend(s *jsonschema.Schema) {
 	hostEnums(s)
-	require(s, "name", "mobile", "postcode", "latitude", "longitude", "capacity", "offers", "age_groups")
+	require(s, "name", "mobile", "postcode", "capacity", "offers", "age_groups")
 }
 func (hostPatchRequest) JSONSchemaExtend(s *jsonschema.Schema) { hostEnums(s) }
 func (hostJSON) JSONSchemaExtend(s *jsonschema.Schema) {

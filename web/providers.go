@@ -148,7 +148,11 @@ func (s *Server) createProvider(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := s.providers.CreateProvider(c.UserContext(), providers.ProviderInput(req))
+	create := s.providers.CreateProvider
+	if c.Query("new_home_confirmed") == "true" {
+		create = s.providers.CreateProviderConfirmed
+	}
+	p, err := create(c.UserContext(), providers.ProviderInput(req))
 	if err != nil {
 		return err
 	}

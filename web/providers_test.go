@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/uptrace/bun"
+
+	"github.com/respite-uk/respite/migrations/dbtest"
 )
 
 func homeBody(name string) map[string]any {
@@ -178,4 +180,25 @@ func TestProvidersAPI(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestProvidersAPI_sameHome: a home with the same name at the same
+// postcode is asked about (409) rather than added twice, unless the caller
+// says it is a different home.
+func TestProvidersAPI_sameHome(t *testing.T) {
+	s := newTestServer(t, dbtest.SQLite(t))
+	admin := s.signIn(t, "admin")
+	if r := s.do(t, request{method: "POST", path: "/api/v1/providers", token: admin, body: homeBody("Meadow View")}); r.status != 201 {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	p := s.do(t, request{method: "POST", path: "/api/v1/providers", token: admin, body: homeBody("meadow view")}).problem(t, 409)
+	if !strings.Contains(p.Detail, "Is this the same home?") {
+		t.Errorf("detail = %q", p.Detail)
+	}
+	if n := tableCount(t, s.db, "providers"); n != 1 {
+		t.Errorf("%d homes after the question, want 1", n)
+	}
+	if r := s.do(t, request{method: "POST", path: "/api/v1/providers?new_home_confirmed=true", token: admin, body: homeBody("Meadow View")}); r.status != 201 {
+		t.Errorf("confirmed as a different home = %d %s", r.status, r.body)
+	}
 }
