@@ -106,6 +106,8 @@ func (p *Pages) Register(app fiber.Router) {
 	get("/staff/sign-in/authenticator", p.showSignInStep(accounts.StepEnrol, "staff-sign-in-enrol"))
 	post("/staff/sign-in/authenticator", limitedAccount(p.deps.SecondFactorLimits, p.pendingAccount, p.confirmAuthenticator)...)
 	get("/staff", p.requireStaff(), p.showStaffHome)
+	get("/staff/authenticator", p.requireStaff(), p.showAddAuthenticator)
+	post("/staff/authenticator", p.requireStaff(), p.addAuthenticator)
 
 	// The duty console: find the carer, then a place tonight in three
 	// screens (options, choice and reason, confirmation), or a spot

@@ -66,3 +66,41 @@ func TestAdminSignsInWithAnAuthenticator(t *testing.T) {
 		t.Errorf("a used recovery code: %s", alex.Text())
 	}
 }
+
+// TestDutyOfficerAddsAnAuthenticator: staff other than admins may sign in
+// with a password alone until they choose to add an app; from then on
+// signing in asks for its code.
+func TestDutyOfficerAddsAnAuthenticator(t *testing.T) {
+	s := newSite(t, dbtest.SQLite(t))
+	sam := newVisitor(t, s, browsertest.MobileWidth, browsertest.MobileHeight)
+	sam.signInStaff("duty@example.test")
+	sam.sees("Find a carer") // no code asked for yet
+	sam.wantStatus(sam.Visit("/staff"), 200)
+	sam.wantStatus(sam.FollowLink("Set up an authenticator app"), 200)
+	m := keyOnPage.FindStringSubmatch(sam.Text())
+	if m == nil {
+		t.Fatalf("no key on the page: %s", sam.Text())
+	}
+	sam.Fill("code", "12")
+	sam.wantStatus(sam.Submit("Continue"), 422)
+	code, err := totp.GenerateCode(m[1], time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sam.Fill("code", code)
+	sam.wantStatus(sam.Submit("Continue"), 200)
+	sam.sees("Your recovery codes")
+	codes := recoveryOnPage.FindAllString(sam.Text(), -1)
+	if len(codes) == 0 {
+		t.Fatal("no recovery codes shown")
+	}
+	sam.wantStatus(sam.Visit("/staff/authenticator"), 200)
+	sam.sees("You already have an authenticator app")
+	sam.wantStatus(sam.Submit("Sign out"), 200)
+
+	sam.signInStaff("duty@example.test")
+	sam.sees("Enter the code from your authenticator app")
+	sam.Fill("code", codes[1])
+	sam.wantStatus(sam.Submit("Continue"), 200)
+	sam.sees("Find a carer")
+}

@@ -26,6 +26,11 @@ type signInStepView struct {
 	// RecoveryCodes are shown once, when the app has been set up.
 	RecoveryCodes []string
 	Next          string
+	// Action is where the set-up form goes: a sign-in step, or a signed-in
+	// member of staff choosing to add an app.
+	Action string
+	// Enrolled is true when the member of staff already has an app.
+	Enrolled bool
 }
 
 // pending reads the sign-in waiting in the cookie; without one, or when it
@@ -77,6 +82,9 @@ func (p *Pages) renderStep(c *fiber.Ctx, status int, page string, v *signInStepV
 		v.Title = "Your recovery codes"
 	}
 	v.Errors = errs
+	if v.Action == "" {
+		v.Action = "/staff/sign-in/authenticator"
+	}
 	return p.render(c, status, page, v)
 }
 
@@ -153,4 +161,43 @@ func (p *Pages) pendingAccount(c *fiber.Ctx) string {
 		return "unknown" // every token nobody holds shares one count
 	}
 	return strconv.FormatInt(pd.User.ID, 10)
+}
+
+// Staff who may sign in with a password alone can choose to add an
+// authenticator app; from then on their sign-in asks for its code too.
+
+// showAddAuthenticator shows a new key for the app, or says there is one.
+func (p *Pages) showAddAuthenticator(c *fiber.Ctx) error {
+	v := &signInStepView{Action: "/staff/authenticator"}
+	e, err := p.deps.Accounts.BeginEnrolment(ctx(c), signedInAs(c))
+	switch {
+	case errors.Is(err, accounts.ErrAlreadyEnrolled):
+		v.Enrolled = true
+	case err != nil:
+		return err
+	default:
+		v.QRCode = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRCode))
+		v.Secret = e.Secret
+	}
+	return p.renderStep(c, fiber.StatusOK, "staff-sign-in-enrol", v, nil)
+}
+
+// addAuthenticator confirms the app with a code it shows, and shows the
+// recovery codes once.
+func (p *Pages) addAuthenticator(c *fiber.Ctx) error {
+	codes, err := p.deps.Accounts.ConfirmEnrolment(ctx(c), signedInAs(c), form(c, "code"))
+	if err != nil {
+		errs, ok := errorsFrom(err, "code", map[string]string{"code": "code"})
+		if !ok {
+			return err
+		}
+		v := &signInStepView{Action: "/staff/authenticator"}
+		if e, eerr := p.deps.Accounts.BeginEnrolment(ctx(c), signedInAs(c)); eerr == nil {
+			v.QRCode = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRCode))
+			v.Secret = e.Secret
+		}
+		return p.renderStep(c, statusFor(err), "staff-sign-in-enrol", v, errs)
+	}
+	v := &signInStepView{RecoveryCodes: codes, Next: "/staff"}
+	return p.renderStep(c, fiber.StatusOK, "staff-recovery-codes", v, nil)
 }
