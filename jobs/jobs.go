@@ -2,7 +2,9 @@
 // clearing expired sign-ins) with robfig/cron in Europe/London. Every run is
 // wrapped the same way: a recovered panic, a skip while the previous run is
 // still going, a timeout, a log line with its duration and outcome, a
-// metric, and a lock so that with several instances only one runs it.
+// metric, a lock so that with several instances only one runs it, and a
+// record of its outcome in a RunLog, so administrators see each job's last
+// run whichever instance ran it.
 //
 // Jobs themselves are plain service methods taking a context; this package
 // knows nothing of what they do, and tests call the methods directly.
@@ -13,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -81,6 +84,9 @@ type Runner struct {
 	mu   sync.Mutex
 	jobs map[string]*entry
 
+	runLog   RunLog // nil: runs are not recorded
+	instance string
+
 	ctx    context.Context // cancelled by Stop, so running jobs are told to finish
 	cancel context.CancelFunc
 }
@@ -109,11 +115,16 @@ func NewRunner(locker Locker, log *slog.Logger, reg prometheus.Registerer) *Runn
 		ctx:    ctx,
 		cancel: cancel,
 	}
+	r.instance, _ = os.Hostname()
 	if reg != nil {
 		reg.MustRegister(r.runs, r.duration)
 	}
 	return r
 }
+
+// SetRunLog makes the runner record each run's outcome in l. Call it
+// before Start.
+func (r *Runner) SetRunLog(l RunLog) { r.runLog = l }
 
 // Add registers a job on its schedule. It refuses a repeated name or a
 // schedule cron cannot read.
@@ -228,7 +239,67 @@ func (r *Runner) run(ctx context.Context, e *entry) (outcome Outcome, err error)
 	} else {
 		log.ErrorContext(ctx, "job finished", "outcome", outcome, "duration", elapsed, "err", err)
 	}
+	r.record(ctx, log, RunRecord{
+		Name: name, Outcome: outcome,
+		StartedAt: start.UTC().Round(0), FinishedAt: start.Add(elapsed).UTC().Round(0),
+		DurationMS: elapsed.Milliseconds(), Error: safeErrorText(err), Instance: r.instance,
+	})
 	return outcome, err
+}
+
+// recordTimeout bounds writing a run's record, so a slow database cannot
+// hold up the next run.
+const recordTimeout = 5 * time.Second
+
+// record writes rec to the run log, if there is one. A failure to record is
+// logged and goes no further: the job itself has run.
+func (r *Runner) record(ctx context.Context, log *slog.Logger, rec RunRecord) {
+	if r.runLog == nil {
+		return
+	}
+	// Record even when Stop has cancelled ctx: the run finished and its
+	// outcome is worth keeping.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := r.runLog.Record(ctx, rec); err != nil {
+		log.WarnContext(ctx, "job run not recorded", "err", err)
+	}
+}
+
+// Status is a registered job with when it runs next and its last recorded
+// run.
+type Status struct {
+	Job
+	Next time.Time
+	// Last is the last recorded run, on any instance; nil before the first
+	// (or when runs are not recorded).
+	Last *RunRecord
+}
+
+// Status lists every registered job, by name, with its next run after now
+// and its last recorded run.
+func (r *Runner) Status(ctx context.Context, now time.Time) ([]Status, error) {
+	last := map[string]RunRecord{}
+	if r.runLog != nil {
+		runs, err := r.runLog.Runs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the jobs' last runs: %w", err)
+		}
+		for _, rec := range runs {
+			last[rec.Name] = rec
+		}
+	}
+	registered := r.Jobs()
+	out := make([]Status, len(registered))
+	for i, j := range registered {
+		out[i] = Status{Job: j}
+		// Add checked the schedule, so it parses.
+		out[i].Next, _ = Next(j.Schedule, now)
+		if rec, ok := last[j.Name]; ok {
+			out[i].Last = &rec
+		}
+	}
+	return out, nil
 }
 
 type panicError struct{ value any }

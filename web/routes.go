@@ -96,6 +96,7 @@ func (s *Server) pageRoutes(app *fiber.App, d pages.Deps) error {
 	d.Hosts = s.deps.Hosts
 	d.Notify = s.deps.Notify
 	d.Audit = s.deps.Audit
+	d.Jobs = s.deps.Jobs
 	d.Providers = s.providers
 	d.PublicURL = s.deps.PublicURL
 	requestsPerAddress, requestsPerNumber := s.sharedLimits("code-request", s.codeRequestLimits)

@@ -43,6 +43,8 @@ type Deps struct {
 	Booking   *booking.Service
 	Hosts     *sharedlives.Service
 	Audit     *audit.Service
+	// Jobs is the scheduled jobs, for the administrators' jobs page.
+	Jobs pages.JobSchedule
 	// Signatures checks SMS webhooks; nil turns the webhooks off (403).
 	Signatures SignatureChecker
 	// PublicURL is RESPITE_PUBLIC_URL: webhook signatures cover it.

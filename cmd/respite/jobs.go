@@ -17,7 +17,7 @@ const jobsUsage = "jobs list | jobs run NAME"
 // wrapping (lock, timeout, log line) as a scheduled run.
 func jobsCmd(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintf(e.stdout, "Usage: respite %s\n\n  list      show each job, its schedule (Europe/London) and its next run\n  run NAME  run one job now, once\n", jobsUsage)
+		fmt.Fprintf(e.stdout, "Usage: respite %s\n\n  list      show each job, its schedule (Europe/London), its next run and how its last run went\n  run NAME  run one job now, once\n", jobsUsage)
 		if len(args) == 0 {
 			return &usageError{"missing subcommand: list or run"}
 		}
@@ -45,11 +45,19 @@ func jobsCmd(ctx context.Context, e env, args []string) error {
 	}
 
 	if args[0] == "list" {
+		status, err := a.jobs.Status(ctx, time.Now())
+		if err != nil {
+			return err
+		}
+		const when = "Mon 2 Jan 15:04:05"
 		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "NAME\tSCHEDULE\tNEXT RUN (LONDON)\tWHAT IT DOES")
-		for _, j := range a.jobs.Jobs() {
-			next, _ := jobs.Next(j.Schedule, time.Now())
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", j.Name, j.Schedule, next.In(calendar.London).Format("Mon 2 Jan 15:04:05"), j.Description)
+		fmt.Fprintln(w, "NAME\tSCHEDULE\tNEXT RUN (LONDON)\tLAST RUN (LONDON)\tWHAT IT DOES")
+		for _, j := range status {
+			last := "never"
+			if j.Last != nil {
+				last = string(j.Last.Outcome) + " " + j.Last.StartedAt.In(calendar.London).Format(when)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", j.Name, j.Schedule, j.Next.In(calendar.London).Format(when), last, j.Description)
 		}
 		return w.Flush()
 	}

@@ -179,6 +179,7 @@ func (a *app) scheduleJobs() error {
 		locker = redisstore.NewJobLocker(a.rdb, "respite:lock:")
 	}
 	a.jobs = jobs.NewRunner(locker, a.log, a.metrics)
+	a.jobs.SetRunLog(jobs.NewBunRunLog(a.db))
 	for _, j := range []jobs.Job{
 		{
 			Name: "sms-dispatch", Schedule: "@every 5s", Timeout: 2 * time.Minute,
@@ -341,6 +342,7 @@ func (a *app) webDeps() web.Deps {
 		Booking:   a.booking,
 		Hosts:     a.hosts,
 		Audit:     audit.NewService(a.db),
+		Jobs:      a.jobs,
 		PublicURL: a.cfg.PublicURL,
 		Metrics:   a.metrics,
 		Pages: &pages.Deps{

@@ -41,6 +41,9 @@ type Deps struct {
 	Notify *notify.Service
 	// Audit is the audit log, for the administrators' audit page.
 	Audit *audit.Service
+	// Jobs is the scheduled jobs and their last runs, for the
+	// administrators' jobs page; nil shows no jobs.
+	Jobs  JobSchedule
 	Clock calendar.Clock
 	// ServiceName is RESPITE_SERVICE_NAME, shown in the header and titles.
 	ServiceName string

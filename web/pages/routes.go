@@ -156,6 +156,7 @@ func (p *Pages) Register(app fiber.Router) {
 	post("/admin/staff/:id/second-factor", staffAdmin, p.resetStaffSecondFactor)
 	get("/admin/texts", staffAdmin, p.showTexts)
 	get("/admin/audit", staffAdmin, p.showAudit)
+	get("/admin/jobs", staffAdmin, p.showJobs)
 	// Any member of staff: their own password.
 	get("/staff/password", p.requireStaff(), p.showChangePassword)
 	post("/staff/password", p.requireStaff(), p.changePassword)
