@@ -173,6 +173,8 @@ func (p *Pages) Register(app fiber.Router) {
 	post("/homes/:id/contracts", homesAdmin, p.addContract)
 	post("/homes/:id/beds", homesAdmin, p.addBed)
 	post("/homes/:id/beds/:bed/active", homesAdmin, p.setBedActive)
+	get("/homes/:id/beds/:bed/edit", homesAdmin, p.showEditBed)
+	post("/homes/:id/beds/:bed/edit", homesAdmin, p.saveBed)
 	get("/carers", homesAdmin, p.showCarers)
 	get("/carers/new", homesAdmin, p.showNewCarer)
 	post("/carers/new", homesAdmin, p.createCarer)
@@ -180,4 +182,6 @@ func (p *Pages) Register(app fiber.Router) {
 	get("/carers/:id/edit", homesAdmin, p.showEditCarer)
 	post("/carers/:id/edit", homesAdmin, p.saveCarer)
 	post("/carers/:id/people", homesAdmin, p.addPerson)
+	get("/carers/:id/people/:person/edit", homesAdmin, p.showEditPerson)
+	post("/carers/:id/people/:person/edit", homesAdmin, p.savePerson)
 }
