@@ -19,28 +19,10 @@ func (p *Pages) requireBooker(c *fiber.Ctx) error {
 	return p.requireCarer(c)
 }
 
-// showBookingSearch finds carers; one booking reference goes straight to
-// the carer.
+// showBookingSearch finds carers for the booking line; one booking
+// reference goes straight to the carer.
 func (p *Pages) showBookingSearch(c *fiber.Ctx) error {
-	q := query(c, "q")
-	v := &dutySearchView{Query: q, Action: "/bookings", CarerPath: "/bookings/carers/"}
-	v.Title = "Bookings"
-	if q != "" {
-		matches, err := p.deps.Booking.FindCarers(ctx(c), signedInAs(c), q)
-		if err != nil {
-			errs, ok := errorsFrom(err, "q", map[string]string{"q": "q"})
-			if !ok {
-				return err
-			}
-			v.Errors = errs
-			return p.render(c, statusFor(err), "duty-search", v)
-		}
-		if len(matches) == 1 && matches[0].Exact {
-			return redirect(c, v.CarerPath+itoa(matches[0].Carer.ID))
-		}
-		v.Matches, v.Searched = matches, true
-	}
-	return p.render(c, fiber.StatusOK, "duty-search", v)
+	return p.searchCarers(c, "Bookings", "/bookings", "/bookings/carers/")
 }
 
 type carerBookingsView struct {

@@ -21,13 +21,20 @@ type dutySearchView struct {
 	Action, CarerPath string
 }
 
-// showDutySearch is the search box and, when there is a query, what it
-// found. A single match by card or booking reference goes straight to the
-// carer's page.
+// showDutySearch is the duty console's search box and, when there is a
+// query, what it found.
 func (p *Pages) showDutySearch(c *fiber.Ctx) error {
+	return p.searchCarers(c, "Duty console", "/duty", "/duty/carers/")
+}
+
+// searchCarers is the one search box of the duty console and the booking
+// line: action is where its form goes, carerPath where a found carer's link
+// goes. A single match by card or booking reference goes straight to the
+// carer.
+func (p *Pages) searchCarers(c *fiber.Ctx, title, action, carerPath string) error {
 	q := query(c, "q")
-	v := &dutySearchView{Query: q, Action: "/duty", CarerPath: "/duty/carers/"}
-	v.Title = "Duty console"
+	v := &dutySearchView{Query: q, Action: action, CarerPath: carerPath}
+	v.Title = title
 	if q != "" {
 		matches, err := p.deps.Booking.FindCarers(ctx(c), signedInAs(c), q)
 		if err != nil {
@@ -39,7 +46,7 @@ func (p *Pages) showDutySearch(c *fiber.Ctx) error {
 			return p.render(c, statusFor(err), "duty-search", v)
 		}
 		if len(matches) == 1 && matches[0].Exact {
-			return redirect(c, v.CarerPath+itoa(matches[0].Carer.ID))
+			return redirect(c, carerPath+itoa(matches[0].Carer.ID))
 		}
 		v.Matches, v.Searched = matches, true
 	}
