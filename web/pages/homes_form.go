@@ -181,3 +181,13 @@ func (f fieldsView) Text(id, field, label, hint, value string) homesInput {
 func (f fieldsView) Boxes(id, field, legend, hint string, items []homesChoice) homesBoxes {
 	return homesBoxes{ID: id, Legend: legend, Hint: hint, Error: f.errs.For(field), Items: items}
 }
+
+// bedTypeView is what the bed-type partial needs.
+type bedTypeView struct {
+	Types []homesChoice
+	Error string
+}
+
+func bedTypeChoice(types []homesChoice, err string) bedTypeView {
+	return bedTypeView{Types: types, Error: err}
+}

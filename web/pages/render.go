@@ -230,21 +230,22 @@ func staysTable(stays []booking.Stay, path, caption string) staysTableView {
 }
 
 var funcs = template.FuncMap{
-	"staysTable": staysTable,
-	"dateInput":  dateInput,
-	"phone":      contact.DisplayPhone,
-	"monthParam": func(d calendar.Date) string { return d.StartIn(time.UTC).Format("2006-01") },
-	"monthName":  func(d calendar.Date) string { return d.StartIn(time.UTC).Format("January 2006") },
-	"asset":      assets.Path,
-	"longDate":   longDate,
-	"time":       clockTime,
-	"dateTime":   dateTime,
-	"plural":     plural,
-	"words":      words,
-	"pounds":     pounds,
-	"miles":      miles,
-	"join":       strings.Join,
-	"capitalise": capitalise,
+	"bedTypeChoice": bedTypeChoice,
+	"staysTable":    staysTable,
+	"dateInput":     dateInput,
+	"phone":         contact.DisplayPhone,
+	"monthParam":    func(d calendar.Date) string { return d.StartIn(time.UTC).Format("2006-01") },
+	"monthName":     func(d calendar.Date) string { return d.StartIn(time.UTC).Format("January 2006") },
+	"asset":         assets.Path,
+	"longDate":      longDate,
+	"time":          clockTime,
+	"dateTime":      dateTime,
+	"plural":        plural,
+	"words":         words,
+	"pounds":        pounds,
+	"miles":         miles,
+	"join":          strings.Join,
+	"capitalise":    capitalise,
 }
 
 // parseTemplates parses the layout and partials once, then each page on a
