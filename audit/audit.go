@@ -81,6 +81,7 @@ func Record(ctx context.Context, db bun.IDB, now time.Time, who Principal, actio
 
 // Filter narrows the log.
 type Filter struct {
+	Action     string // one of the actions above, such as BookingCancelled
 	ActorKind  string
 	ActorID    int64
 	TargetKind string
@@ -111,6 +112,9 @@ func (s *Service) List(ctx context.Context, actor Principal, f Filter) (paging.P
 	q := s.db.NewSelect().Model(&es).OrderExpr("id DESC").Limit(int64(f.Page.Limit) + 1)
 	if f.Page.After > 0 {
 		q = q.Where("id < ?", f.Page.After)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
 	}
 	if f.ActorKind != "" {
 		q = q.Where("actor_kind = ?", f.ActorKind)

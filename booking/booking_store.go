@@ -12,6 +12,7 @@ import (
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations"
+	"github.com/respite-uk/respite/sharedlives"
 )
 
 // actsFor reports whether actor may act for the carer: duty staff and
@@ -65,6 +66,26 @@ func lockCarer(ctx context.Context, db bun.IDB, carerID int64, forUpdate bool) (
 		return Carer{}, apperr.Wrapf(err, "reading carer %d", carerID)
 	}
 	return c, nil
+}
+
+// lockPlace takes the lock that changes to a place take, so a booking and a
+// change racing for the same nights go one after the other, and whichever
+// goes second sees the first. For a host it is the lock every calendar
+// change takes (a host taking nights out waits for this booking, and is
+// then refused, or goes first and this sees it). For a bed it is the bed's
+// contract's row, shared: providers.UpdateContract locks it for update
+// before checking which stays its new dates would leave out. SQLite
+// transactions already hold the write lock, so there it does nothing more.
+func lockPlace(ctx context.Context, db bun.Tx, kind string, id int64) error {
+	if kind == PlaceHost {
+		_, err := sharedlives.LockHost(ctx, db, id)
+		return err
+	}
+	if db.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	_, err := db.NewRaw("SELECT c.id FROM contracts AS c JOIN beds AS b ON b.contract_id = c.id WHERE b.id = ? FOR SHARE OF c", id).Exec(ctx)
+	return apperr.Wrapf(err, "locking the contract of bed %d", id)
 }
 
 // bedCandidates returns the active, bookable beds whose contract covers

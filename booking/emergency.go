@@ -334,13 +334,22 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 	}
 	var b Booking
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		if req.Place.Kind == PlaceHost {
-			// Check the host again under the lock their calendar changes
-			// take, so nights taken out since the check above are never
-			// booked.
-			if _, err := sharedlives.LockHost(ctx, tx, req.Place.ID); err != nil {
+		// Check the place again under the lock its changes take (a host's
+		// calendar, a bed's contract), so nights taken out since the check
+		// above are never booked.
+		if err := lockPlace(ctx, tx, req.Place.Kind, req.Place.ID); err != nil {
+			return err
+		}
+		if req.Place.Kind == PlaceBed {
+			found, err := bedCandidates(ctx, tx, req.Arrive, req.Depart, allBedTypes, now, []int64{req.Place.ID}, true)
+			if err != nil {
 				return err
 			}
+			if len(found) == 0 {
+				return ErrNightsTaken.Reason("That bed is not free on every night from %s to %s. Choose another option.", req.Arrive.Long(), req.Depart.Long())
+			}
+		}
+		if req.Place.Kind == PlaceHost {
 			found, err := hostCandidates(ctx, tx, sharedlives.OfferEmergency, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID})
 			if err != nil {
 				return err

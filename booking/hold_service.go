@@ -223,13 +223,8 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		if err := checkAllowance(ctx, tx, c, h.Arrive, h.Depart, now, h.ID); err != nil {
 			return err
 		}
-		if h.PlaceKind == PlaceHost {
-			// The lock every calendar change takes: a host taking these
-			// nights out of their calendar waits for this booking (and
-			// is then refused), or goes first and this sees it.
-			if _, err := sharedlives.LockHost(ctx, tx, h.PlaceID); err != nil {
-				return err
-			}
+		if err := lockPlace(ctx, tx, h.PlaceKind, h.PlaceID); err != nil {
+			return err
 		}
 		if err := s.stillBookable(ctx, tx, h, now); err != nil {
 			return err

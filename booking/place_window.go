@@ -80,6 +80,7 @@ func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nigh
 		Join("JOIN contracts AS c ON c.id = b.contract_id").
 		Where("b.active = ?", true).
 		Where("p.active = ?", true).
+		Where("c.active = ?", true).
 		Where("b.bed_type IN (?)", bun.In(bedTypes)).
 		OrderExpr("b.id")
 	if oneStay {

@@ -33,8 +33,11 @@ type Contract struct {
 	StartsOn         calendar.Date `bun:"starts_on"`
 	EndsOn           calendar.Date `bun:"ends_on"`
 	NightlyRatePence int64         `bun:"nightly_rate_pence"`
-	CreatedAt        time.Time     `bun:"created_at"`
-	UpdatedAt        time.Time     `bun:"updated_at"`
+	// Active contracts supply beds; an inactive one's beds are offered to
+	// nobody (a contract ended early, or entered by mistake).
+	Active    bool      `bun:"active"`
+	CreatedAt time.Time `bun:"created_at"`
+	UpdatedAt time.Time `bun:"updated_at"`
 }
 
 // ContractInput is what staff enter to record a contract.
@@ -46,10 +49,24 @@ type ContractInput struct {
 	NightlyRatePence *int64
 }
 
+// ContractPatch changes some of a contract's details; nil fields stay as
+// they are. Its kind cannot change: a spot contract is a different
+// arrangement, recorded as a contract of its own.
+type ContractPatch struct {
+	Reference        *string
+	StartsOn         *calendar.Date
+	EndsOn           *calendar.Date
+	NightlyRatePence *int64
+	Active           *bool
+}
+
 // Errors about contracts.
 var (
 	ErrContractNotFound = apperr.New(apperr.NotFound, "There is no contract with that id.")
 	ErrReferenceTaken   = apperr.New(apperr.Conflict, "Another contract already has that reference.")
+	// ErrContractHasStays refuses a change that would leave booked nights
+	// outside the contract; the message names the stays in the way.
+	ErrContractHasStays = apperr.New(apperr.Conflict, "Stays are booked on nights this change would take out of the contract.")
 )
 
 // maxContractYears bounds a contract's length: longer is almost certainly a
@@ -57,16 +74,40 @@ var (
 const maxContractYears = 10
 
 func newContract(providerID int64, in ContractInput) (Contract, error) {
-	var f apperr.Fields
 	c := Contract{
 		ProviderID: providerID,
 		Kind:       strings.TrimSpace(in.Kind),
-		Reference:  strings.TrimSpace(in.Reference),
+		Reference:  in.Reference,
 		StartsOn:   in.StartsOn,
 		EndsOn:     in.EndsOn,
+		Active:     true,
 	}
+	var f apperr.Fields
 	f.OneOf("kind", c.Kind, ContractKinds)
-	requiredText(&f, "reference", c.Reference, "Enter the contract reference.", 100)
+	c.check(&f, in.NightlyRatePence)
+	return c, f.Err()
+}
+
+// apply changes c by patch and names every rule the result breaks.
+func (c *Contract) apply(patch ContractPatch) error {
+	set(&c.Reference, patch.Reference)
+	set(&c.StartsOn, patch.StartsOn)
+	set(&c.EndsOn, patch.EndsOn)
+	set(&c.Active, patch.Active)
+	rate := &c.NightlyRatePence
+	if patch.NightlyRatePence != nil {
+		rate = patch.NightlyRatePence
+	}
+	var f apperr.Fields
+	c.check(&f, rate)
+	return f.Err()
+}
+
+// check tidies the contract's details and adds to f every rule they break.
+// rate is the nightly rate as given (nil when it was not).
+func (c *Contract) check(f *apperr.Fields, rate *int64) {
+	c.Reference = strings.TrimSpace(c.Reference)
+	requiredText(f, "reference", c.Reference, "Enter the contract reference.", 100)
 	if c.StartsOn.IsZero() {
 		f.Add("starts_on", "Enter the date the contract starts, as YYYY-MM-DD.")
 	}
@@ -82,14 +123,13 @@ func newContract(providerID int64, in ContractInput) (Contract, error) {
 		}
 	}
 	switch {
-	case in.NightlyRatePence == nil:
+	case rate == nil:
 		f.Add("nightly_rate_pence", "Enter the nightly rate in pence (0 or more).")
-	case *in.NightlyRatePence < 0:
+	case *rate < 0:
 		f.Add("nightly_rate_pence", "The nightly rate cannot be negative.")
 	default:
-		c.NightlyRatePence = *in.NightlyRatePence
+		c.NightlyRatePence = *rate
 	}
-	return c, f.Err()
 }
 
 // Covers reports whether the night of d falls within the contract.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -188,6 +189,103 @@ func (s *Service) CreateContract(ctx context.Context, providerID int64, in Contr
 		return insertContract(ctx, tx, &c)
 	})
 	return c, err
+}
+
+// BedCount is how many beds a care home has in use: active beds under an
+// active contract, and how many of those are kept for emergencies.
+type BedCount struct {
+	InUse     int `bun:"in_use"`
+	Emergency int `bun:"emergency"`
+}
+
+// BedCounts returns the beds in use at each of the homes, by home id, in
+// one query (a home with none is left out), for lists of homes.
+func (s *Service) BedCounts(ctx context.Context, homeIDs []int64) (map[int64]BedCount, error) {
+	out := map[int64]BedCount{}
+	if len(homeIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ProviderID int64 `bun:"provider_id"`
+		BedCount
+	}
+	err := s.db.NewSelect().
+		ColumnExpr("b.provider_id, COUNT(*) AS in_use").
+		ColumnExpr("SUM(CASE WHEN b.emergency_reserved THEN 1 ELSE 0 END) AS emergency").
+		TableExpr("beds AS b").
+		Join("JOIN contracts AS c ON c.id = b.contract_id").
+		Where("b.provider_id IN (?)", bun.In(homeIDs)).
+		Where("b.active = ?", true).Where("c.active = ?", true).
+		GroupExpr("b.provider_id").
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, apperr.Wrapf(err, "counting beds")
+	}
+	for _, r := range rows {
+		out[r.ProviderID] = r.BedCount
+	}
+	return out, nil
+}
+
+// UpdateContract changes a contract's reference, dates, rate or whether it
+// is active. A change that would leave a booked night outside the contract
+// (its dates shrunk past a stay, or the contract made inactive with stays
+// to come) is refused with ErrContractHasStays naming the stays: move or
+// cancel them first. Nights already past stay under the contract they were
+// booked under, so making a contract inactive only minds stays from today.
+// A new rate applies to stays booked from now on; stays already booked keep
+// the rate they were booked at. It returns ErrContractNotFound,
+// ErrReferenceTaken, or an Invalid error; nothing changes when anything is
+// wrong.
+//
+// Bookings take the contract's row lock shared (booking.lockBedContract)
+// before checking a bed, so a booking and a change racing for the same
+// night go one after the other: whichever comes second sees the first.
+func (s *Service) UpdateContract(ctx context.Context, id int64, patch ContractPatch) (Contract, error) {
+	var c Contract
+	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if c, err = contractForUpdate(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := c.apply(patch); err != nil {
+			return err
+		}
+		today := calendar.Today(s.now)
+		stays, err := staysOutsideContract(ctx, tx, c, today)
+		if err != nil {
+			return err
+		}
+		if len(stays) > 0 {
+			return ErrContractHasStays.Reason("%s", staysInTheWay(c, stays, today))
+		}
+		c.UpdatedAt = s.now().UTC()
+		return updateContract(ctx, tx, &c)
+	})
+	return c, err
+}
+
+// staysInTheWay says which stays stop a contract change, naming up to
+// maxStaysNamed of them.
+func staysInTheWay(c Contract, stays []bookedStay, today calendar.Date) string {
+	var b strings.Builder
+	if !c.Active {
+		b.WriteString("Stays are booked under this contract from today on, so it cannot be made inactive yet: ")
+	} else {
+		fmt.Fprintf(&b, "Stays are booked under this contract outside %s to %s: ", c.StartsOn.Long(), c.EndsOn.Long())
+	}
+	for i, st := range stays {
+		if i == maxStaysNamed {
+			b.WriteString(", and more")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s (%s, %s to %s)", st.Reference, st.BedLabel, st.Arrive.Long(), st.Depart.Long())
+	}
+	b.WriteString(". Move or cancel them first.")
+	return b.String()
 }
 
 // Contract returns one contract, or ErrContractNotFound.

@@ -5,8 +5,10 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations"
 	"github.com/respite-uk/respite/paging"
 )
@@ -71,6 +73,68 @@ func contractByID(ctx context.Context, db bun.IDB, id int64) (Contract, error) {
 		return Contract{}, ErrContractNotFound
 	}
 	return c, apperr.Wrapf(err, "reading contract %d", id)
+}
+
+// contractForUpdate reads a contract and, on PostgreSQL, locks its row until
+// the transaction ends (SQLite transactions already hold the write lock).
+func contractForUpdate(ctx context.Context, db bun.IDB, id int64) (Contract, error) {
+	var c Contract
+	q := db.NewSelect().Model(&c).Where("id = ?", id)
+	if db.Dialect().Name() == dialect.PG {
+		q = q.For("UPDATE")
+	}
+	err := q.Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Contract{}, ErrContractNotFound
+	}
+	return c, apperr.Wrapf(err, "reading contract %d", id)
+}
+
+func updateContract(ctx context.Context, db bun.IDB, c *Contract) error {
+	_, err := db.NewUpdate().Model(c).ExcludeColumn("id", "provider_id", "kind", "created_at").WherePK().Exec(ctx)
+	if migrations.ViolatedConstraint(err) == migrations.Unique {
+		return ErrReferenceTaken.Because(err)
+	}
+	return apperr.Wrapf(err, "updating contract %d", c.ID)
+}
+
+// bookedStay is a stay on one of a contract's beds, for saying which stays
+// are in the way of a change.
+type bookedStay struct {
+	Reference string        `bun:"reference"`
+	BedLabel  string        `bun:"label"`
+	Arrive    calendar.Date `bun:"arrive"`
+	Depart    calendar.Date `bun:"depart"`
+}
+
+// maxStaysNamed is how many stays in the way a message names.
+const maxStaysNamed = 5
+
+// staysOutsideContract returns the stays with a booked night on one of c's
+// beds that c, as changed, would no longer cover: nights before it starts or
+// after it ends and, when it is inactive, nights from today on. It reads the
+// booking tables' night rows (the one place booked nights are), which
+// cancelling a stay deletes, so only live stays are found.
+func staysOutsideContract(ctx context.Context, db bun.IDB, c Contract, today calendar.Date) ([]bookedStay, error) {
+	outside := "n.night < ? OR n.night > ?"
+	args := []any{c.StartsOn, c.EndsOn}
+	if !c.Active {
+		outside += " OR n.night >= ?"
+		args = append(args, today)
+	}
+	var stays []bookedStay
+	err := db.NewSelect().
+		ColumnExpr("DISTINCT bk.reference, bd.label, bk.arrive, bk.depart").
+		TableExpr("booking_nights AS n").
+		Join("JOIN beds AS bd ON bd.id = n.place_id").
+		Join("JOIN bookings AS bk ON bk.id = n.booking_id").
+		Where("n.place_kind = 'bed'").
+		Where("bd.contract_id = ?", c.ID).
+		Where("("+outside+")", args...).
+		OrderExpr("bk.arrive, bk.reference").
+		Limit(maxStaysNamed+1).
+		Scan(ctx, &stays)
+	return stays, apperr.Wrapf(err, "finding stays outside contract %d", c.ID)
 }
 
 func listContracts(ctx context.Context, db bun.IDB, providerID int64, page paging.Request) ([]Contract, error) {

@@ -192,7 +192,7 @@ func (s *Server) placeSpot(c *fiber.Ctx) error {
 
 func (s *Server) listAudit(c *fiber.Ctx) error {
 	var f apperr.Fields
-	filter := audit.Filter{ActorKind: strings.Clone(c.Query("actor_kind")), TargetKind: strings.Clone(c.Query("target_kind")), Page: pageRequest(c, &f)}
+	filter := audit.Filter{Action: strings.Clone(c.Query("action")), ActorKind: strings.Clone(c.Query("actor_kind")), TargetKind: strings.Clone(c.Query("target_kind")), Page: pageRequest(c, &f)}
 	for name, dst := range map[string]*int64{"actor_id": &filter.ActorID, "target_id": &filter.TargetID} {
 		if raw := c.Query(name); raw != "" {
 			n, err := strconv.ParseInt(raw, 10, 64)
@@ -234,5 +234,5 @@ var emergencyOperations = []operation{
 	{method: "POST", path: "/api/v1/emergency/placements", summary: "Place the person: a confirmed emergency booking in one transaction, without the hold layer (works with Redis down); the allowance is recorded, not enforced; the place and the emergency contact are texted at once; audited.", who: "duty", request: placementRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "POST", path: "/api/v1/emergency/spot-placements", summary: "Record a spot purchase agreed by phone: the spot contract, its bed and the emergency booking in one transaction; audited.", who: "duty", request: spotRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/audit", summary: "The append-only record of staff actions that create, change or cancel bookings, read emergency data or manage staff accounts, newest first.", who: "admin", status: 200, response: auditList{}, errors: []int{422},
-		query: append([]queryParam{{"actor_kind", "staff, carer or host.", "string"}, {"actor_id", "The actor's id.", "integer"}, {"target_kind", "booking, carer or person.", "string"}, {"target_id", "The target's id.", "integer"}, {"from", "RFC 3339 time, inclusive.", "string"}, {"to", "RFC 3339 time, exclusive.", "string"}}, pageParams...)},
+		query: append([]queryParam{{"action", "What was done, such as emergency.placement or staff.disabled.", "string"}, {"actor_kind", "staff, carer or host.", "string"}, {"actor_id", "The actor's id.", "integer"}, {"target_kind", "booking, carer or person.", "string"}, {"target_id", "The target's id.", "integer"}, {"from", "RFC 3339 time, inclusive.", "string"}, {"to", "RFC 3339 time, exclusive.", "string"}}, pageParams...)},
 }

@@ -71,6 +71,10 @@ func TestEmergencyAPI(t *testing.T) {
 		if fmt.Sprint(actions) != "[emergency.placement emergency.lookup]" {
 			t.Errorf("audit actions, newest first = %v", actions)
 		}
+		r = s.do(t, request{method: "GET", path: "/api/v1/audit?action=emergency.lookup", token: admin})
+		if items := r.json(t)["items"].([]any); r.status != 200 || len(items) != 1 || items[0].(map[string]any)["action"] != "emergency.lookup" {
+			t.Errorf("audit filtered to card reads = %d %s", r.status, r.body)
+		}
 		s.do(t, request{method: "GET", path: "/api/v1/audit", token: duty}).problem(t, 403)
 		s.do(t, request{method: "GET", path: "/api/v1/audit?from=yesterday", token: admin}).problem(t, 422)
 	})

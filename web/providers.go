@@ -71,6 +71,15 @@ type contractRequest struct {
 	NightlyRatePence *int64 `json:"nightly_rate_pence"`
 }
 
+// contractPatchRequest has the same fields as providers.ContractPatch.
+type contractPatchRequest struct {
+	Reference        *string `json:"reference"`
+	StartsOn         *string `json:"starts_on" jsonschema:"format=date"`
+	EndsOn           *string `json:"ends_on" jsonschema:"format=date"`
+	NightlyRatePence *int64  `json:"nightly_rate_pence"`
+	Active           *bool   `json:"active"`
+}
+
 type contractJSON struct {
 	ID               int64         `json:"id"`
 	ProviderID       int64         `json:"provider_id"`
@@ -79,7 +88,9 @@ type contractJSON struct {
 	StartsOn         calendar.Date `json:"starts_on"`
 	EndsOn           calendar.Date `json:"ends_on"`
 	NightlyRatePence int64         `json:"nightly_rate_pence"`
+	Active           bool          `json:"active"`
 	CreatedAt        time.Time     `json:"created_at"`
+	UpdatedAt        time.Time     `json:"updated_at"`
 }
 
 type contractList struct {
@@ -135,7 +146,8 @@ func toProviderJSON(p providers.Provider) providerJSON {
 
 func toContractJSON(c providers.Contract) contractJSON {
 	return contractJSON{ID: c.ID, ProviderID: c.ProviderID, Kind: c.Kind, Reference: c.Reference,
-		StartsOn: c.StartsOn, EndsOn: c.EndsOn, NightlyRatePence: c.NightlyRatePence, CreatedAt: c.CreatedAt}
+		StartsOn: c.StartsOn, EndsOn: c.EndsOn, NightlyRatePence: c.NightlyRatePence, Active: c.Active,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 func toBedJSON(b providers.Bed) bedJSON {
@@ -233,6 +245,56 @@ func (s *Server) createContract(c *fiber.Ctx) error {
 	}
 	c.Location("/api/v1/providers/" + strconv.FormatInt(providerID, 10) + "/contracts")
 	return c.Status(fiber.StatusCreated).JSON(toContractJSON(contract))
+}
+
+func (s *Server) showContract(c *fiber.Ctx) error {
+	id, err := pathID(c, providers.ErrContractNotFound)
+	if err != nil {
+		return err
+	}
+	contract, err := s.providers.Contract(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toContractJSON(contract))
+}
+
+// updateContract changes a contract. A date that cannot be read is answered
+// at once, naming it, so a half-understood change is never made.
+func (s *Server) updateContract(c *fiber.Ctx) error {
+	id, err := pathID(c, providers.ErrContractNotFound)
+	if err != nil {
+		return err
+	}
+	var req contractPatchRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	patch := providers.ContractPatch{Reference: req.Reference, NightlyRatePence: req.NightlyRatePence, Active: req.Active}
+	var dates apperr.Fields
+	patch.StartsOn = parseDatePatch(&dates, "starts_on", req.StartsOn)
+	patch.EndsOn = parseDatePatch(&dates, "ends_on", req.EndsOn)
+	if err := dates.Err(); err != nil {
+		return err
+	}
+	contract, err := s.providers.UpdateContract(c.UserContext(), id, patch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toContractJSON(contract))
+}
+
+// parseDatePatch reads a date a patch may leave out (nil: no change).
+func parseDatePatch(f *apperr.Fields, field string, raw *string) *calendar.Date {
+	if raw == nil {
+		return nil
+	}
+	if *raw == "" {
+		f.Add(field, "Enter a date as YYYY-MM-DD, or leave the field out to keep it as it is.")
+		return nil
+	}
+	d := parseDate(f, field, *raw)
+	return &d
 }
 
 func (s *Server) listContracts(c *fiber.Ctx) error {

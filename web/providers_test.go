@@ -138,6 +138,24 @@ func TestProvidersAPI(t *testing.T) {
 			if n := len(list["items"].([]any)); n != 1 {
 				t.Errorf("contracts listed = %d, want 1", n)
 			}
+
+			one := fmt.Sprintf("/api/v1/contracts/%d", contractID)
+			if got := s.do(t, request{method: "GET", path: one, token: duty}).json(t); got["reference"] != "LCC-BLK-1" || got["active"] != true {
+				t.Errorf("GET %s = %v", one, got)
+			}
+			r = s.do(t, request{method: "PATCH", path: one, token: admin, body: map[string]any{"ends_on": "2028-01-31", "nightly_rate_pence": 15000}})
+			if got := r.json(t); r.status != 200 || got["ends_on"] != "2028-01-31" || got["nightly_rate_pence"] != float64(15000) || got["starts_on"] != "2027-04-01" {
+				t.Errorf("PATCH %s = %d %s", one, r.status, r.body)
+			}
+			p = s.do(t, request{method: "PATCH", path: one, token: admin, body: map[string]any{"starts_on": "2027-13-01", "ends_on": ""}}).problem(t, 422)
+			if diff := cmp.Diff([]string{"starts_on", "ends_on"}, fieldNames(p)); diff != "" {
+				t.Errorf("bad patch fields (-want +got):\n%s", diff)
+			}
+			if got := s.do(t, request{method: "GET", path: one, token: duty}).json(t); got["starts_on"] != "2027-04-01" || got["ends_on"] != "2028-01-31" {
+				t.Errorf("a refused patch changed the contract: %v", got)
+			}
+			s.do(t, request{method: "PATCH", path: one, token: duty, body: map[string]any{"active": false}}).problem(t, 403)
+			s.do(t, request{method: "PATCH", path: "/api/v1/contracts/999999", token: admin, body: map[string]any{"active": false}}).problem(t, 404)
 		})
 
 		t.Run("beds", func(t *testing.T) {

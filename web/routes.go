@@ -40,6 +40,8 @@ func (s *Server) routes() error {
 	api.Patch("/providers/:id", admin, s.updateProvider)
 	api.Post("/providers/:id/contracts", admin, s.createContract)
 	api.Get("/providers/:id/contracts", staff, s.listContracts)
+	api.Get("/contracts/:id", staff, s.showContract)
+	api.Patch("/contracts/:id", admin, s.updateContract)
 	api.Post("/providers/:id/beds", admin, s.createBed)
 	api.Get("/providers/:id/beds", staff, s.listBeds)
 	api.Get("/beds/:id", staff, s.showBed)

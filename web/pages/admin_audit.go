@@ -21,33 +21,49 @@ const auditPerPage = 30
 // operatorValue is the "who" filter's value for the command line.
 const operatorValue = "operator"
 
-// auditSubjects are what an entry can be about (the log's target kinds),
-// in words, for the "what" filter.
-var auditSubjects = []choice{
-	{Value: "booking", Label: "Bookings and placements"},
-	{Value: "carer", Label: "Carers' files read"},
-	{Value: "staff_user", Label: "Staff accounts"},
+// auditGroups are the "what" filter's choices: every action the log
+// records, in words, grouped by what it is about.
+var auditGroups = []choiceGroup{
+	{Label: "Bookings and placements", Choices: []choice{
+		{audit.BookingCreated, "Booked a stay for a carer"},
+		{audit.BookingCancelled, "Cancelled a stay"},
+		{audit.EmergencyPlacement, "Made an emergency placement"},
+		{audit.SpotPlacement, "Made a spot purchase"},
+	}},
+	{Label: "Carers' files", Choices: []choice{
+		{audit.EmergencyLookup, "Read a carer's file"},
+	}},
+	{Label: "Staff accounts", Choices: []choice{
+		{audit.StaffAdded, "Added a member of staff"},
+		{audit.StaffDisabled, "Disabled a staff account"},
+		{audit.StaffEnabled, "Enabled a staff account"},
+		{audit.StaffRoleChanged, "Changed a role"},
+		{audit.StaffPasswordReset, "Reset a password"},
+		{audit.StaffPasswordChanged, "Changed their password"},
+		{audit.StaffSecondFactorReset, "Reset an authenticator app"},
+		{audit.StaffRecoveryCodeUsed, "Used a recovery code"},
+	}},
 }
 
-// choice is one option of a select.
-type choice struct{ Value, Label string }
+// choice is one option of a select; choiceGroup an optgroup of them.
+type (
+	choice      struct{ Value, Label string }
+	choiceGroup struct {
+		Label   string
+		Choices []choice
+	}
+)
 
-// auditActions are the log's actions in words.
-var auditActions = map[string]string{
-	audit.BookingCreated:         "Booked a stay for a carer",
-	audit.BookingCancelled:       "Cancelled a stay",
-	audit.EmergencyLookup:        "Read a carer's file",
-	audit.EmergencyPlacement:     "Made an emergency placement",
-	audit.SpotPlacement:          "Made a spot purchase",
-	audit.StaffAdded:             "Added a member of staff",
-	audit.StaffDisabled:          "Disabled a staff account",
-	audit.StaffEnabled:           "Enabled a staff account",
-	audit.StaffRoleChanged:       "Changed a role",
-	audit.StaffPasswordReset:     "Reset a password",
-	audit.StaffPasswordChanged:   "Changed their password",
-	audit.StaffSecondFactorReset: "Reset an authenticator app",
-	audit.StaffRecoveryCodeUsed:  "Used a recovery code",
-}
+// auditActions are the log's actions in words, for its rows.
+var auditActions = func() map[string]string {
+	m := map[string]string{}
+	for _, g := range auditGroups {
+		for _, c := range g.Choices {
+			m[c.Value] = c.Label
+		}
+	}
+	return m
+}()
 
 type auditRow struct {
 	audit.Entry
@@ -60,7 +76,7 @@ type auditView struct {
 	layout
 	Who, What string
 	People    []choice
-	Subjects  []choice
+	Actions   []choiceGroup
 	From, To  dateForm
 	Entries   []auditRow
 	Next      string
@@ -68,7 +84,7 @@ type auditView struct {
 
 // showAudit lists the log, newest first, narrowed by the GET form.
 func (p *Pages) showAudit(c *fiber.Ctx) error {
-	v := &auditView{Who: query(c, "who"), What: query(c, "what"), Subjects: auditSubjects,
+	v := &auditView{Who: query(c, "who"), What: query(c, "what"), Actions: auditGroups,
 		From: readDate(c, "from"), To: readDate(c, "to")}
 	v.Title = "Audit log"
 	staff, err := p.deps.Accounts.ListUsers(ctx(c), signedInAs(c), accounts.UserFilter{Page: paging.Request{Limit: paging.MaxLimit}})
@@ -79,7 +95,10 @@ func (p *Pages) showAudit(c *fiber.Ctx) error {
 	for _, u := range staff.Items {
 		v.People = append(v.People, choice{Value: itoa(u.ID), Label: u.Name + " (" + u.Email + ")"})
 	}
-	f := audit.Filter{TargetKind: v.What, Page: pageAfter(c)}
+	f := audit.Filter{Action: v.What, Page: pageAfter(c)}
+	if _, known := auditActions[v.What]; v.What != "" && !known {
+		v.Errors = append(v.Errors, pageError("what", "what", "Choose what was done from the list.")...)
+	}
 	f.Page.Limit = auditPerPage
 	switch id, err := strconv.ParseInt(v.Who, 10, 64); {
 	case v.Who == "":

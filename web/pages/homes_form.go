@@ -125,19 +125,22 @@ func homesFormAll(c *fiber.Ctx, name string) []string {
 // homeNotice maps the done= query parameter of the homes pages to the
 // banner shown after a redirect.
 var homeNotice = map[string]string{
-	"person-save": "The person's details have been saved.",
-	"bed-save":    "The bed's details have been saved.",
-	"added":       "The care home has been added.",
-	"saved":       "The care home's details have been saved.",
-	"inactive":    "The care home is now inactive: nobody can book its beds.",
-	"active":      "The care home is active again.",
-	"contract":    "The contract has been added.",
-	"bed":         "The bed has been added.",
-	"bed-off":     "The bed is now inactive: nobody can book it.",
-	"bed-on":      "The bed is active again.",
-	"carer":       "The carer has been added.",
-	"carer-save":  "The carer's details have been saved.",
-	"person":      "The person has been added.",
+	"person-save":    "The person's details have been saved.",
+	"bed-save":       "The bed's details have been saved.",
+	"added":          "The care home has been added.",
+	"saved":          "The care home's details have been saved.",
+	"inactive":       "The care home is now inactive: nobody can book its beds.",
+	"active":         "The care home is active again.",
+	"contract":       "The contract has been added.",
+	"contract-save":  "The contract's details have been saved.",
+	"contract-false": "The contract is now inactive: nobody can book the beds under it.",
+	"contract-true":  "The contract is active again.",
+	"bed":            "The bed has been added.",
+	"bed-off":        "The bed is now inactive: nobody can book it.",
+	"bed-on":         "The bed is active again.",
+	"carer":          "The carer has been added.",
+	"carer-save":     "The carer's details have been saved.",
+	"person":         "The person has been added.",
 }
 
 // homesInput is what the text-input and textarea blocks of the homes and

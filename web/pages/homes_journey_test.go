@@ -48,6 +48,9 @@ func TestAdminAddsAHome(t *testing.T) {
 
 	alex.wantStatus(alex.Visit("/homes"), 200)
 	alex.sees("Care homes", "Meadow View Care Home", "LS7 1AB", "Active")
+	if row := alex.rowOf("Meadow View Care Home"); len(row) < 5 || row[3] != "2" || row[4] != "1" {
+		t.Errorf("Meadow View's row = %q; want 2 beds in use, 1 kept for emergencies", row)
+	}
 	alex.wantStatus(alex.FollowLink("Add a care home"), 200)
 	alex.wantStatus(alex.Submit("Add the care home"), 422)
 	alex.seesErrors("Enter the care home's name.", "Enter the care home's address.", "Choose at least one bed type")

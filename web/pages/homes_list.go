@@ -11,9 +11,15 @@ import (
 
 // Administrators keep the list of care homes the council buys beds from.
 
+// homesListRow is a care home with the beds it has in use.
+type homesListRow struct {
+	providers.Provider
+	Beds providers.BedCount
+}
+
 type homesListView struct {
 	layout
-	Homes []providers.Provider
+	Homes []homesListRow
 	// Next is the link to the following page, "" on the last.
 	Next string
 }
@@ -25,7 +31,18 @@ func (p *Pages) showHomes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := &homesListView{Homes: page.Items}
+	ids := make([]int64, len(page.Items))
+	for i, h := range page.Items {
+		ids[i] = h.ID
+	}
+	counts, err := p.deps.Providers.BedCounts(ctx(c), ids)
+	if err != nil {
+		return err
+	}
+	v := &homesListView{}
+	for _, h := range page.Items {
+		v.Homes = append(v.Homes, homesListRow{Provider: h, Beds: counts[h.ID]})
+	}
 	if page.Next != 0 {
 		v.Next = "/homes?after=" + itoa(page.Next)
 	}

@@ -171,6 +171,8 @@ func (p *Pages) Register(app fiber.Router) {
 	post("/homes/:id/edit", homesAdmin, p.saveHome)
 	post("/homes/:id/active", homesAdmin, p.setHomeActive)
 	post("/homes/:id/contracts", homesAdmin, p.addContract)
+	get("/homes/:id/contracts/:contract/edit", homesAdmin, p.showEditContract)
+	post("/homes/:id/contracts/:contract/edit", homesAdmin, p.saveContract)
 	post("/homes/:id/beds", homesAdmin, p.addBed)
 	post("/homes/:id/beds/:bed/active", homesAdmin, p.setBedActive)
 	get("/homes/:id/beds/:bed/edit", homesAdmin, p.showEditBed)
