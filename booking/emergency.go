@@ -311,8 +311,10 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 			return Booking{}, err
 		}
 		if len(found) == 0 {
-			if _, err := s.providers.Bed(ctx, req.Place.ID); err != nil {
+			if _, err := s.providers.Bed(ctx, req.Place.ID); errors.Is(err, providers.ErrBedNotFound) {
 				return Booking{}, ErrPlaceNotFound
+			} else if err != nil {
+				return Booking{}, err // the database not answering is a 503, not "no such bed"
 			}
 			return Booking{}, ErrNightsTaken.Reason("That bed is not free on every night from %s to %s. Choose another option.", req.Arrive.Long(), req.Depart.Long())
 		}

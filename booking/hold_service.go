@@ -16,6 +16,7 @@ import (
 	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/sharedlives"
 )
 
@@ -116,8 +117,10 @@ func (s *Service) checkBed(ctx context.Context, p Person, req HoldRequest) error
 	}
 	if len(found) == 0 {
 		// Say which: no such bed, or a bed that is not free or not covered.
-		if _, err := s.providers.Bed(ctx, req.Place.ID); err != nil {
+		if _, err := s.providers.Bed(ctx, req.Place.ID); errors.Is(err, providers.ErrBedNotFound) {
 			return ErrPlaceNotFound
+		} else if err != nil {
+			return err // the database not answering is a 503, not "no such bed"
 		}
 		return ErrNightsTaken.Reason("That bed is not free on every night from %s to %s (booked, held, or outside its contract). Search again for another place.", req.Arrive.Long(), req.Depart.Long())
 	}

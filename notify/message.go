@@ -15,6 +15,7 @@ import (
 const (
 	StatusQueued      = "queued"      // waiting in the outbox (perhaps for daytime, or a retry)
 	StatusSending     = "sending"     // claimed by a dispatcher, being handed to the provider
+	StatusChecking    = "checking"    // a try's outcome is unknown: asking the provider whether it took it, before any resend
 	StatusSent        = "sent"        // the provider has it
 	StatusDelivered   = "delivered"   // the phone has it
 	StatusUndelivered = "undelivered" // the provider could not deliver it
@@ -23,7 +24,7 @@ const (
 )
 
 // Statuses lists every status, for filters.
-var Statuses = []string{StatusQueued, StatusSending, StatusSent, StatusDelivered, StatusUndelivered, StatusFailed, StatusSuppressed}
+var Statuses = []string{StatusQueued, StatusSending, StatusChecking, StatusSent, StatusDelivered, StatusUndelivered, StatusFailed, StatusSuppressed}
 
 // Message is one text in the outbox.
 type Message struct {
@@ -40,7 +41,9 @@ type Message struct {
 	Attempts          int        `bun:"attempts"`
 	NotBefore         time.Time  `bun:"not_before"`
 	NextAttemptAt     time.Time  `bun:"next_attempt_at"`
-	ClaimedUntil      *time.Time `bun:"claimed_until"`
+	ClaimedUntil      *time.Time `bun:"claimed_until"` // the claiming dispatcher's lease
+	ClaimedBy         *string    `bun:"claimed_by"`    // names the claim, so only its holder records the outcome
+	TriedAt           *time.Time `bun:"tried_at"`      // when the latest try was claimed: a send may have left from then on
 	Provider          string     `bun:"provider"`
 	ProviderMessageID *string    `bun:"provider_message_id"`
 	LastError         string     `bun:"last_error"`
@@ -146,7 +149,7 @@ func rank(status string) int {
 	switch status {
 	case StatusQueued:
 		return 0
-	case StatusSending:
+	case StatusSending, StatusChecking:
 		return 1
 	case StatusSent:
 		return 2

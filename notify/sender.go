@@ -6,15 +6,33 @@ import (
 	"time"
 )
 
-// Sender hands one text message to an SMS provider. Implementations: the log
-// sender in this package (the default) and the Twilio sender in package
-// twiliosms. A Sender must return promptly when ctx ends.
+// Sender hands text messages to an SMS provider and answers whether the
+// provider took one. Implementations: the log sender in this package (the
+// default) and the Twilio sender in package twiliosms. A Sender must return
+// promptly when ctx ends.
 type Sender interface {
-	// Send sends body to the E.164 number to. On failure it returns a
-	// *SendError saying whether trying again could help.
-	Send(ctx context.Context, to, body string) (SendResult, error)
+	// Send sends t. On failure it returns a *SendError saying whether trying
+	// again could help, and whether the provider may have taken it anyway.
+	Send(ctx context.Context, t Text) (SendResult, error)
+	// Lookup lists the texts the provider took since since that match t (the
+	// same number and words), newest first; none when it took none. The
+	// dispatcher asks before sending again a text whose earlier try had an
+	// unknown outcome. An error means the provider could not tell; the
+	// dispatcher then asks again later rather than send blind.
+	Lookup(ctx context.Context, t Text, since time.Time) ([]SendResult, error)
 	// Name identifies the provider in logs and records ("log", "twilio").
 	Name() string
+}
+
+// Text is one message as a provider needs it.
+type Text struct {
+	// OutboxID is the outbox message's id. A provider may carry it on its
+	// delivery receipts (the Twilio sender puts it in the status callback
+	// URL), so a receipt can name the message even when the answer to the
+	// send was lost.
+	OutboxID int64
+	To       string // E.164
+	Body     string
 }
 
 // SendResult is what the provider said when it took the message.
@@ -29,6 +47,11 @@ type SendError struct {
 	// provider, bad credentials) fail the message at once; others are
 	// retried with backoff.
 	Permanent bool
+	// MaybeSent says the request reached the provider but no answer came
+	// back (a timeout or a dropped connection after the request was
+	// written), so the provider may have taken the text. The dispatcher
+	// checks with Lookup before trying again, so the text is not sent twice.
+	MaybeSent bool
 	// RetryAfter is the provider's own request to wait (a 429's Retry-After);
 	// zero when it gave none.
 	RetryAfter time.Duration
@@ -52,6 +75,9 @@ func (e *SendError) Error() string {
 	}
 	if e.Reason != "" {
 		s += ": " + e.Reason
+	}
+	if e.MaybeSent {
+		s += " (the provider may have taken it)"
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()

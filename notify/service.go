@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -26,16 +25,34 @@ type InboundHook func(ctx context.Context, from, body string) (reply string, han
 type Options struct {
 	Clock        calendar.Clock
 	Logger       *slog.Logger
-	ServiceName  string        // in texts: "Respite short breaks"
-	ServicePhone string        // the number people call for help
-	MaxAttempts  int           // tries before a transiently failing message is given up (default 8)
-	Lease        time.Duration // how long a claimed message is the claimer's (default 2 minutes)
-	SendTimeout  time.Duration // per send (default 20 seconds)
-	// BatchSize is how many messages are claimed at once (default 1). Each
-	// claimed message waits for those before it to be sent, so a claim's
-	// lease must outlast BatchSize sends, or another dispatcher will take
-	// the later ones back and send them too.
-	BatchSize int
+	ServiceName  string // in texts: "Respite short breaks"
+	ServicePhone string // the number people call for help
+	MaxAttempts  int    // tries before a transiently failing message is given up (default 8)
+	// SendTimeout bounds one send, and one lookup with the provider
+	// (default 10 seconds).
+	SendTimeout time.Duration
+	// Lease is how long a claimed message is its dispatcher's (default 30
+	// seconds, and never less than twice SendTimeout, so a live dispatcher
+	// never loses a message mid-send). If the dispatcher dies, another takes
+	// the message over when the lease runs out, so this bounds how long a
+	// text in flight on a dead instance waits.
+	Lease time.Duration
+	// Workers is how many ordinary texts one instance sends at once
+	// (default 4); UrgentWorkers how many more it keeps for urgent texts
+	// alone (default 2), so a sign-in code never waits behind a queue of
+	// reminders.
+	Workers, UrgentWorkers int
+	// PollEvery is how often an idle dispatcher looks for due messages
+	// (default 1 second).
+	PollEvery time.Duration
+	// CheckAfter is how long after a try with an unknown outcome the
+	// provider is first asked whether it took the text (default 10
+	// seconds): time for its status callback to say so first.
+	CheckAfter time.Duration
+	// CheckFor is how long to keep asking, while the provider cannot say,
+	// before giving the text up as "not known whether it was sent" for
+	// staff to follow up (default 1 hour). It is never sent blind.
+	CheckFor time.Duration
 }
 
 // Service is the SMS outbox: it queues messages in callers' transactions,
@@ -63,18 +80,28 @@ func NewService(db *bun.DB, sender Sender, opts Options) *Service {
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 8
 	}
-	if opts.Lease <= 0 {
-		opts.Lease = 2 * time.Minute
-	}
 	if opts.SendTimeout <= 0 {
-		opts.SendTimeout = 20 * time.Second
+		opts.SendTimeout = 10 * time.Second
 	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = 1
+	if opts.Lease <= 0 {
+		opts.Lease = 30 * time.Second
 	}
-	// Keep the promise above: the lease covers every send of a batch twice over.
-	if floor := 2 * time.Duration(opts.BatchSize) * opts.SendTimeout; opts.Lease < floor {
-		opts.Lease = floor
+	// Keep the promise above: the lease covers a send twice over.
+	opts.Lease = max(opts.Lease, 2*opts.SendTimeout)
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	if opts.UrgentWorkers <= 0 {
+		opts.UrgentWorkers = 2
+	}
+	if opts.PollEvery <= 0 {
+		opts.PollEvery = time.Second
+	}
+	if opts.CheckAfter <= 0 {
+		opts.CheckAfter = 10 * time.Second
+	}
+	if opts.CheckFor <= 0 {
+		opts.CheckFor = time.Hour
 	}
 	return &Service{db: db, sender: sender, opts: opts, log: opts.Logger, now: opts.Clock}
 }
@@ -130,203 +157,174 @@ func (s *Service) Enqueue(ctx context.Context, db bun.IDB, out Outgoing) error {
 
 // Withdraw stops queued messages with these dedupe keys from being sent (a
 // reminder for a stay just cancelled), in the caller's transaction. Messages
-// already sent are left as they are.
+// already sent are left as they are. So is one being sent or checked right
+// now; one waiting to be checked (an earlier try may have gone) is not sent
+// again.
 func (s *Service) Withdraw(ctx context.Context, db bun.IDB, dedupeKeys ...string) error {
 	if len(dedupeKeys) == 0 {
 		return nil
 	}
+	now := s.now().UTC()
 	_, err := db.NewUpdate().Model((*Message)(nil)).
-		Set("status = ?", StatusSuppressed).Set("last_error = ?", "Withdrawn before sending: no longer true.").
-		Set("updated_at = ?", s.now().UTC()).
-		Where("dedupe_key IN (?)", bun.In(dedupeKeys)).Where("status = ?", StatusQueued).
+		Set("status = ?", StatusSuppressed).
+		Set("last_error = CASE WHEN status = ? THEN ? ELSE ? END", StatusChecking,
+			"Withdrawn before sending again: no longer true. (An earlier try may have reached the phone.)",
+			"Withdrawn before sending: no longer true.").
+		Set("updated_at = ?", now).
+		Where("dedupe_key IN (?)", bun.In(dedupeKeys)).
+		WhereGroup(" AND ", func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return q.Where("status = ?", StatusQueued).
+				WhereOr("status = ? AND (claimed_until IS NULL OR claimed_until < ?)", StatusChecking, now)
+		}).
 		Exec(ctx)
 	return apperr.Wrapf(err, "withdrawing messages")
 }
 
-// DispatchReport counts what one dispatch run did.
-type DispatchReport struct {
-	Sent, Retried, Failed, Suppressed, Deferred, Recovered int
+// Receipt is a delivery receipt: what the provider says became of a text.
+type Receipt struct {
+	ProviderID string // the provider's message id (Twilio's MessageSid)
+	Status     string // the provider's word for it ("queued", "sent", "delivered", "undelivered", "failed"…)
+	ErrorCode  string // the provider's error code for a failure, or ""
+	// OutboxID is the outbox message the receipt is about, when the
+	// provider quotes it back (Twilio's status callback URL carries it); 0
+	// when it does not.
+	OutboxID int64
 }
 
-// DispatchDue is the job form of Dispatch.
-func (s *Service) DispatchDue(ctx context.Context) error {
-	r, err := s.Dispatch(ctx)
-	if r != (DispatchReport{}) {
-		s.log.InfoContext(ctx, "sms dispatched", "sent", r.Sent, "retried", r.Retried, "failed", r.Failed,
-			"suppressed", r.Suppressed, "deferred", r.Deferred, "recovered", r.Recovered)
-	}
-	return err
-}
-
-// Dispatch sends every message that is due, in batches, until none is left
-// or ctx ends. On PostgreSQL several instances may dispatch at once: each
-// claims its own batch with FOR UPDATE SKIP LOCKED, so none sends another's.
+// ApplyReceipt records a delivery receipt and moves the message forward.
 //
-// What happens if the process dies between handing a message to the
-// provider and recording that it did: the message stays "sending" until its
-// lease runs out, then goes back to the queue and is sent again. A message is
-// therefore never lost, and is sent twice only in that one case (a crash in
-// the moment between the provider's answer and the database's commit).
-func (s *Service) Dispatch(ctx context.Context) (DispatchReport, error) {
-	var r DispatchReport
-	n, err := requeueStale(ctx, s.db, s.now().UTC())
-	if err != nil {
-		return r, err
+// A receipt naming its outbox message settles a try whose outcome was
+// unknown: the provider took the text, so it is recorded as sent and not
+// sent again. A replayed receipt (the same status for the same message)
+// changes nothing, and neither does one out of order (a "sent" after
+// "delivered"). A receipt for a message not yet recorded is kept and applied
+// when the send is recorded.
+func (s *Service) ApplyReceipt(ctx context.Context, r Receipt) error {
+	if r.ProviderID == "" {
+		return apperr.Invalidf("MessageSid", "A receipt needs the message id.")
 	}
-	r.Recovered = n
-	for ctx.Err() == nil {
-		batch, err := claimDue(ctx, s.db, s.now().UTC(), s.opts.Lease, s.opts.BatchSize)
-		if err != nil {
-			return r, err
+	status, ok := receiptStatus(r.Status)
+	if !ok {
+		s.log.InfoContext(ctx, "sms receipt with an unknown status ignored", "provider_id", r.ProviderID, "status", r.Status)
+		return nil
+	}
+	now := s.now().UTC()
+	return s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if err := lockProviderID(ctx, tx, r.ProviderID); err != nil {
+			return err
 		}
-		if len(batch) == 0 {
-			return r, nil
+		first, err := insertReceipt(ctx, tx, r.ProviderID, r.Status, r.ErrorCode, now)
+		if err != nil || !first {
+			return err
 		}
-		for _, m := range batch {
-			if err := s.deliver(ctx, m, &r); err != nil {
-				return r, err
+		if r.OutboxID != 0 {
+			if err := s.attach(ctx, tx, r.OutboxID, r.ProviderID, now); err != nil {
+				return err
 			}
 		}
-	}
-	return r, ctx.Err()
+		if _, err := advance(ctx, tx, r.ProviderID, status, r.ErrorCode, now); err != nil {
+			return err
+		}
+		if r.OutboxID != 0 {
+			return hideCode(ctx, tx, r.OutboxID, now)
+		}
+		return nil
+	})
 }
 
-// deliver sends one claimed message and records the outcome; once no
-// further try needs it, a sign-in code is blanked from the stored text.
-func (s *Service) deliver(ctx context.Context, m Message, r *DispatchReport) error {
-	before := *r
-	if err := s.send(ctx, m, r); err != nil {
+// attach records that outbox message id went as the provider's providerID,
+// as a receipt naming both says. If the message already has another
+// provider id, the provider holds two texts for it: that is logged, since it
+// means a text went twice.
+func (s *Service) attach(ctx context.Context, db bun.IDB, id int64, providerID string, now time.Time) error {
+	recorded, err := markSent(ctx, db, id, providerID, now)
+	if err != nil || recorded {
 		return err
 	}
-	if m.Data.Code != "" && r.Retried == before.Retried && r.Deferred == before.Deferred {
-		return forgetCode(ctx, s.db, m, s.now().UTC())
+	had, err := providerIDOf(ctx, db, id)
+	if err != nil {
+		return err
+	}
+	if had != "" && had != providerID {
+		s.log.WarnContext(ctx, "sms sent twice: the provider holds two texts for one message", "message_id", id, "provider_id", had, "other_provider_id", providerID)
 	}
 	return nil
 }
 
-// send makes one try at a claimed message and records the outcome.
-func (s *Service) send(ctx context.Context, m Message, r *DispatchReport) error {
+// Inbound is a text someone sent to the service's number.
+type Inbound struct {
+	MessageSid string // the provider's id for it; a replay carries the same one
+	From       string
+	Body       string
+}
+
+// ReceiveText handles a text from the provider's webhook once: a replay of
+// it (the same MessageSid) does nothing and gets no reply, so a YES is
+// counted once. Otherwise it is HandleInbound.
+//
+// The text's id is recorded in the same transaction as an opt-out or
+// opt-in. Replies for the inbound hook (a host's YES) are handled by another
+// service in its own transaction, so the id is recorded first and forgotten
+// again if handling fails, letting the provider's retry through: should the
+// process die in between, that reply is lost rather than counted twice.
+func (s *Service) ReceiveText(ctx context.Context, in Inbound) (string, error) {
+	sid := strings.TrimSpace(in.MessageSid)
+	if sid == "" {
+		return "", apperr.Invalidf("MessageSid", "A text needs the provider's message id.")
+	}
 	now := s.now().UTC()
-	tmpl, _ := Lookup(m.Template)
-	if !tmpl.ReachesOptedOut {
-		out, err := isOptedOut(ctx, s.db, m.Recipient)
-		if err != nil {
-			return err
-		}
-		if out {
-			r.Suppressed++
-			return finish(ctx, s.db, m.ID, StatusSuppressed, "Not sent: the number has opted out of texts (replied STOP).", now)
-		}
-	}
-	if !m.Urgent && sendAt(now, false) != now {
-		// Claimed just as the day ended: wait for the morning, without
-		// counting this as a try.
-		r.Deferred++
-		return retryLater(ctx, s.db, m.ID, m.Attempts-1, sendAt(now, false), m.LastError, now)
-	}
-
-	sendCtx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
-	res, sendErr := s.sender.Send(sendCtx, m.Recipient, m.Body)
-	cancel()
-	now = s.now().UTC()
-	if sendErr == nil {
-		r.Sent++
-		return s.recordSent(ctx, m.ID, res, now)
-	}
-
-	var se *SendError
-	if !errors.As(sendErr, &se) {
-		se = &SendError{Reason: "the provider did not answer", Err: sendErr}
-	}
-	s.log.WarnContext(ctx, "sms send failed", "message_id", m.ID, "attempt", m.Attempts, "permanent", se.Permanent, "err", se)
-	reason := se.Reason
-	if reason == "" {
-		reason = se.Error()
-	}
-	switch {
-	case se.Permanent:
-		r.Failed++
-		if se.Code == "21610" {
-			// The provider says the number replied STOP to it: remember that
-			// here too, so nothing else is queued for sending to it.
-			if err := optOut(ctx, s.db, m.Recipient, "PROVIDER", now); err != nil {
+	stop, isStop := keyword(in.Body, stopWords)
+	_, isStart := keyword(in.Body, startWords)
+	if isStop || isStart {
+		phone := inboundPhone(in.From)
+		return "", s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+			first, err := recordInbound(ctx, tx, sid, now)
+			if err != nil || !first {
 				return err
 			}
-		}
-		return finish(ctx, s.db, m.ID, StatusFailed, "Failed: "+reason, now)
-	case m.Attempts >= s.opts.MaxAttempts:
-		r.Failed++
-		return finish(ctx, s.db, m.ID, StatusFailed, fmt.Sprintf("Gave up after %d tries: %s", m.Attempts, reason), now)
-	default:
-		r.Retried++
-		next := sendAt(now.Add(backoff(m.Attempts, se.RetryAfter)), m.Urgent)
-		return retryLater(ctx, s.db, m.ID, m.Attempts, next, fmt.Sprintf("Try %d failed: %s", m.Attempts, reason), now)
-	}
-}
-
-// recordSent marks a message sent and applies any delivery receipt that
-// arrived before this record did.
-func (s *Service) recordSent(ctx context.Context, id int64, res SendResult, now time.Time) error {
-	return s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		if err := lockProviderID(ctx, tx, res.ProviderID); err != nil {
-			return err
-		}
-		if err := markSent(ctx, tx, id, res.ProviderID, now); err != nil {
-			return err
-		}
-		if res.ProviderID == "" {
-			return nil
-		}
-		receipts, err := receiptsFor(ctx, tx, res.ProviderID)
-		if err != nil {
-			return err
-		}
-		for _, rc := range receipts {
-			if status, ok := receiptStatus(rc.Status); ok {
-				if _, err := advance(ctx, tx, res.ProviderID, status, rc.ErrorCode, rc.ReceivedAt); err != nil {
-					return err
-				}
+			if isStop {
+				s.log.InfoContext(ctx, "sms opt-out", "keyword", stop)
+				return optOut(ctx, tx, phone, stop, now)
 			}
+			s.log.InfoContext(ctx, "sms opt-in")
+			return optIn(ctx, tx, phone)
+		})
+	}
+	first, err := recordInbound(ctx, s.db, sid, now)
+	if err != nil {
+		return "", err
+	}
+	if !first {
+		s.log.InfoContext(ctx, "sms replayed text ignored", "message_sid", sid)
+		return "", nil
+	}
+	reply, err := s.HandleInbound(ctx, in.From, in.Body)
+	if err != nil {
+		if ferr := forgetInbound(context.WithoutCancel(ctx), s.db, sid); ferr != nil {
+			return "", errors.Join(err, ferr)
 		}
-		return nil
-	})
+		return "", err
+	}
+	return reply, nil
 }
 
-// ApplyReceipt records a delivery receipt and moves the message forward.
-// Repeated and out-of-order receipts (a "sent" after "delivered") change
-// nothing; a receipt for a message not yet recorded is kept and applied when
-// the send is recorded.
-func (s *Service) ApplyReceipt(ctx context.Context, providerID, providerStatus, errorCode string) error {
-	if providerID == "" {
-		return apperr.Invalidf("MessageSid", "A receipt needs the message id.")
+// inboundPhone is the sender's number in E.164, or as given if it is not a
+// number we can read.
+func inboundPhone(from string) string {
+	phone, err := contact.ParsePhone(from)
+	if err != nil {
+		return strings.TrimSpace(from)
 	}
-	status, ok := receiptStatus(providerStatus)
-	if !ok {
-		s.log.InfoContext(ctx, "sms receipt with an unknown status ignored", "provider_id", providerID, "status", providerStatus)
-		return nil
-	}
-	now := s.now().UTC()
-	return s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		if err := lockProviderID(ctx, tx, providerID); err != nil {
-			return err
-		}
-		if err := insertReceipt(ctx, tx, providerID, providerStatus, errorCode, now); err != nil {
-			return err
-		}
-		_, err := advance(ctx, tx, providerID, status, errorCode, now)
-		return err
-	})
+	return phone
 }
 
 // HandleInbound deals with a text someone sent us and returns the reply to
 // send back, if any: STOP and its kin opt the number out, START opts it back
 // in, HELP answers with the service's phone number, and anything else goes
-// to the inbound hook.
+// to the inbound hook. It does not recognise replays: the webhook calls
+// ReceiveText, which does.
 func (s *Service) HandleInbound(ctx context.Context, from, body string) (string, error) {
-	phone, err := contact.ParsePhone(from)
-	if err != nil {
-		phone = strings.TrimSpace(from)
-	}
+	phone := inboundPhone(from)
 	now := s.now().UTC()
 	if word, ok := keyword(body, stopWords); ok {
 		s.log.InfoContext(ctx, "sms opt-out", "keyword", word)

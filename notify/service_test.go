@@ -306,7 +306,7 @@ func TestDispatch_ConcurrentDispatchersSendEachMessageOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				svc := notify.NewService(db, notify.NewLogSender(slog.New(slog.NewJSONHandler(f.logs, nil))), notify.Options{Clock: f.clk.Now, ServicePhone: "0113 496 0000", BatchSize: 5})
+				svc := notify.NewService(db, notify.NewLogSender(slog.New(slog.NewJSONHandler(f.logs, nil))), notify.Options{Clock: f.clk.Now, ServicePhone: "0113 496 0000"})
 				if _, err := svc.Dispatch(context.Background()); err != nil {
 					errs <- err
 				}

@@ -17,84 +17,174 @@ func insertMessage(ctx context.Context, db bun.IDB, m *Message) error {
 	return apperr.Wrapf(err, "queueing %s message", m.Template)
 }
 
-// requeueStale returns to the queue messages whose claimer's lease ran out:
-// the process that claimed them stopped before recording the outcome.
-func requeueStale(ctx context.Context, db bun.IDB, now time.Time) (int, error) {
+// recoverStale hands back messages whose claimer's lease ran out while
+// sending: that dispatcher stopped (a crash, a kill, a lost database) before
+// recording the outcome, and may or may not have handed the text over. So
+// they are not simply queued again: they are checked with the provider first,
+// at once, since the try began at least a lease ago.
+func recoverStale(ctx context.Context, db bun.IDB, now time.Time) (int, error) {
 	res, err := db.NewUpdate().Model((*Message)(nil)).
-		Set("status = ?", StatusQueued).
-		Set("claimed_until = NULL").
-		Set("last_error = ?", "The sender stopped while sending this; sending again (the earlier try may have reached the phone).").
+		Set("status = ?", StatusChecking).
+		Set("next_attempt_at = ?", now).
+		Set("claimed_until = NULL").Set("claimed_by = NULL").
+		Set("last_error = ?", "The dispatcher stopped while sending this; checking with the provider whether it went before sending again.").
 		Set("updated_at = ?", now).
 		Where("status = ?", StatusSending).
 		Where("claimed_until < ?", now).
 		Exec(ctx)
 	if err != nil {
-		return 0, apperr.Wrapf(err, "requeueing stale messages")
+		return 0, apperr.Wrapf(err, "recovering stale claims")
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
 
-// claimDue marks up to limit due messages as being sent by this dispatcher
-// for lease, and returns them. On PostgreSQL rows another dispatcher has
-// locked are skipped rather than waited for; SQLite has one writer at a time,
-// so its claims cannot overlap anyway.
-func claimDue(ctx context.Context, db bun.IDB, now time.Time, lease time.Duration, limit int) ([]Message, error) {
-	due := db.NewSelect().Model((*Message)(nil)).Column("id").
-		Where("status = ?", StatusQueued).
-		Where("next_attempt_at <= ?", now).
-		OrderExpr("next_attempt_at, id").
-		Limit(int64(limit))
+// claimNext claims the message that should go next, for lease, under the
+// claim name token, and returns it; ok is false when nothing is due. Urgent
+// messages come first, then the longest due. A queued message becomes
+// "sending" (a new try, counted); a message to be checked stays "checking".
+// With urgentOnly only urgent messages are claimed.
+//
+// On PostgreSQL a row another dispatcher is claiming is skipped rather than
+// waited for (FOR UPDATE SKIP LOCKED), so any number of dispatchers on any
+// number of instances claim different messages without a lock between them.
+// SQLite has one writer at a time, so the single statement is a claim
+// already.
+func claimNext(ctx context.Context, db bun.IDB, now time.Time, lease time.Duration, token string, urgentOnly bool) (Message, bool, error) {
+	next := db.NewSelect().Model((*Message)(nil)).Column("id").
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("status = ? AND next_attempt_at <= ?", StatusQueued, now).
+				WhereOr("status = ? AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)", StatusChecking, now, now)
+		}).
+		OrderExpr("urgent DESC, next_attempt_at, id").
+		Limit(1)
+	if urgentOnly {
+		next = next.Where("urgent = ?", true)
+	}
 	if db.Dialect().Name() == dialect.PG {
-		due = due.For("UPDATE SKIP LOCKED")
+		next = next.For("UPDATE SKIP LOCKED")
 	}
 	var claimed []Message
 	_, err := db.NewUpdate().Model(&claimed).
-		Set("status = ?", StatusSending).
+		Set("status = CASE WHEN status = ? THEN ? ELSE status END", StatusQueued, StatusSending).
+		Set("attempts = CASE WHEN status = ? THEN attempts + 1 ELSE attempts END", StatusQueued).
+		Set("tried_at = CASE WHEN status = ? THEN ? ELSE tried_at END", StatusQueued, now).
 		Set("claimed_until = ?", now.Add(lease)).
-		Set("attempts = attempts + 1").
+		Set("claimed_by = ?", token).
 		Set("updated_at = ?", now).
-		Where("id IN (?)", due).
+		Where("id IN (?)", next).
 		Returning("*").
 		Exec(ctx, &claimed)
 	if err != nil {
-		return nil, apperr.Wrapf(err, "claiming due messages")
+		return Message{}, false, apperr.Wrapf(err, "claiming the next message")
 	}
-	return claimed, nil
+	if len(claimed) == 0 {
+		return Message{}, false, nil
+	}
+	return claimed[0], true, nil
 }
 
-func finish(ctx context.Context, db bun.IDB, id int64, status, reason string, now time.Time) error {
-	_, err := db.NewUpdate().Model((*Message)(nil)).
-		Set("status = ?", status).Set("last_error = ?", reason).
-		Set("claimed_until = NULL").Set("updated_at = ?", now).
-		Where("id = ?", id).Exec(ctx)
-	return apperr.Wrapf(err, "recording message %d as %s", id, status)
+// claimed narrows an update to the message m while its claim is still m's:
+// a dispatcher whose lease ran out (and whose message another has taken
+// over) records nothing. owned is false then.
+func claimed(ctx context.Context, q *bun.UpdateQuery, m Message) (owned bool, err error) {
+	token := ""
+	if m.ClaimedBy != nil {
+		token = *m.ClaimedBy
+	}
+	res, err := q.Set("claimed_until = NULL").Set("claimed_by = NULL").
+		Where("id = ?", m.ID).Where("claimed_by = ?", token).
+		Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
-func retryLater(ctx context.Context, db bun.IDB, id int64, attempts int, next time.Time, reason string, now time.Time) error {
-	_, err := db.NewUpdate().Model((*Message)(nil)).
+// finish ends a claimed message in a final status with the reason.
+func finish(ctx context.Context, db bun.IDB, m Message, status, reason string, now time.Time) (bool, error) {
+	owned, err := claimed(ctx, db.NewUpdate().Model((*Message)(nil)).
+		Set("status = ?", status).Set("last_error = ?", reason).Set("updated_at = ?", now), m)
+	return owned, apperr.Wrapf(err, "recording message %d as %s", m.ID, status)
+}
+
+// retryLater puts a claimed message back in the queue for next, with
+// attempts tries counted so far.
+func retryLater(ctx context.Context, db bun.IDB, m Message, attempts int, next time.Time, reason string, now time.Time) (bool, error) {
+	owned, err := claimed(ctx, db.NewUpdate().Model((*Message)(nil)).
 		Set("status = ?", StatusQueued).Set("attempts = ?", attempts).
 		Set("next_attempt_at = ?", next.UTC()).Set("last_error = ?", reason).
-		Set("claimed_until = NULL").Set("updated_at = ?", now).
-		Where("id = ?", id).Exec(ctx)
-	return apperr.Wrapf(err, "scheduling message %d again", id)
+		Set("updated_at = ?", now), m)
+	return owned, apperr.Wrapf(err, "scheduling message %d again", m.ID)
 }
 
-func markSent(ctx context.Context, db bun.IDB, id int64, providerID string, now time.Time) error {
+// checkLater leaves a claimed message to be checked with the provider at
+// next: its last try's outcome is unknown.
+func checkLater(ctx context.Context, db bun.IDB, m Message, next time.Time, reason string, now time.Time) (bool, error) {
+	owned, err := claimed(ctx, db.NewUpdate().Model((*Message)(nil)).
+		Set("status = ?", StatusChecking).
+		Set("next_attempt_at = ?", next.UTC()).Set("last_error = ?", reason).
+		Set("updated_at = ?", now), m)
+	return owned, apperr.Wrapf(err, "scheduling a check of message %d", m.ID)
+}
+
+// markSent records that the provider took message id as providerID. It
+// needs no claim: it is the truth whoever learns it (the dispatcher that
+// sent it, one that found it with the provider, or a receipt). It changes
+// nothing if the message is already recorded as sent or beyond, or has
+// another provider id; recorded is false then.
+func markSent(ctx context.Context, db bun.IDB, id int64, providerID string, now time.Time) (recorded bool, err error) {
 	q := db.NewUpdate().Model((*Message)(nil)).
 		Set("status = ?", StatusSent).Set("sent_at = ?", now).
-		Set("claimed_until = NULL").Set("updated_at = ?", now).
+		Set("claimed_until = NULL").Set("claimed_by = NULL").Set("updated_at = ?", now).
 		Where("id = ?", id)
 	if providerID != "" {
-		q = q.Set("provider_message_id = ?", providerID)
+		q = q.Set("provider_message_id = ?", providerID).
+			Where("provider_message_id IS NULL OR provider_message_id = ?", providerID)
 	}
-	_, err := q.Exec(ctx)
-	return apperr.Wrapf(err, "recording message %d as sent", id)
+	// A message given up as "not known whether it went" (failed) may still
+	// turn out to have been taken.
+	q = q.Where("status IN (?)", bun.In([]string{StatusQueued, StatusSending, StatusChecking, StatusFailed}))
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return false, apperr.Wrapf(err, "recording message %d as sent", id)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// providerIDOf returns the provider's id recorded for message id, or "".
+func providerIDOf(ctx context.Context, db bun.IDB, id int64) (string, error) {
+	var pid *string
+	err := db.NewSelect().Model((*Message)(nil)).Column("provider_message_id").Where("id = ?", id).Scan(ctx, &pid)
+	if migrations.IsNoRows(err) || pid == nil {
+		return "", nil
+	}
+	return *pid, apperr.Wrapf(err, "reading message %d", id)
+}
+
+// providerIDsInUse returns which of ids are recorded on messages other than
+// id: those are other texts, not this one.
+func providerIDsInUse(ctx context.Context, db bun.IDB, id int64, ids []string) (map[string]bool, error) {
+	used := map[string]bool{}
+	if len(ids) == 0 {
+		return used, nil
+	}
+	var got []string
+	err := db.NewSelect().Model((*Message)(nil)).Column("provider_message_id").
+		Where("provider_message_id IN (?)", bun.In(ids)).Where("id <> ?", id).
+		Scan(ctx, &got)
+	for _, g := range got {
+		used[g] = true
+	}
+	return used, apperr.Wrapf(err, "reading provider ids")
 }
 
 // advance moves the message with providerID to status if that is forward of
 // where it is. The condition is in the UPDATE itself, so two receipts
-// arriving together cannot move a message backwards.
+// arriving together, or a receipt replayed late, cannot move a message
+// backwards.
 func advance(ctx context.Context, db bun.IDB, providerID, status, errorCode string, now time.Time) (bool, error) {
 	var earlier []string
 	for _, s := range Statuses {
@@ -133,9 +223,17 @@ type receipt struct {
 	ReceivedAt        time.Time `bun:"received_at"`
 }
 
-func insertReceipt(ctx context.Context, db bun.IDB, providerID, status, errorCode string, now time.Time) error {
-	_, err := db.NewInsert().Model(&receipt{ProviderMessageID: providerID, Status: status, ErrorCode: errorCode, ReceivedAt: now}).Exec(ctx)
-	return apperr.Wrapf(err, "storing receipt for %s", providerID)
+// insertReceipt stores a receipt once: the same status for the same message
+// again (Twilio retrying its callback, or someone replaying it) is not
+// stored, and inserted is false.
+func insertReceipt(ctx context.Context, db bun.IDB, providerID, status, errorCode string, now time.Time) (inserted bool, err error) {
+	res, err := db.NewInsert().Model(&receipt{ProviderMessageID: providerID, Status: status, ErrorCode: errorCode, ReceivedAt: now}).
+		On("CONFLICT (provider_message_id, status) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return false, apperr.Wrapf(err, "storing receipt for %s", providerID)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 func receiptsFor(ctx context.Context, db bun.IDB, providerID string) ([]receipt, error) {
@@ -201,17 +299,57 @@ func messageByID(ctx context.Context, db bun.IDB, id int64) (Message, error) {
 	return m, apperr.Wrapf(err, "reading message %d", id)
 }
 
-// forgetCode blanks a sign-in code from a message that has been sent (or
-// will never be), so neither admins reading the outbox nor a copy of the
-// database can use it to sign in as someone else.
-func forgetCode(ctx context.Context, db bun.IDB, m Message, now time.Time) error {
+// hideCode blanks a sign-in code from message id once no try needs it any
+// more (it has been sent, or never will be), so neither admins reading the
+// outbox nor a copy of the database can use it to sign in as someone else.
+// A message still queued or being sent or checked keeps its code: a resend
+// needs it, and so does matching the text with the provider's.
+func hideCode(ctx context.Context, db bun.IDB, id int64, now time.Time) error {
+	var m Message
+	err := db.NewSelect().Model(&m).Where("id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return nil
+	}
+	if err != nil {
+		return apperr.Wrapf(err, "reading message %d", id)
+	}
+	if m.Data.Code == "" || rank(m.Status) < rank(StatusSent) {
+		return nil
+	}
 	data := m.Data
 	data.Code = ""
-	_, err := db.NewUpdate().Model((*Message)(nil)).
+	_, err = db.NewUpdate().Model((*Message)(nil)).
 		Set("body = ?", strings.ReplaceAll(m.Body, m.Data.Code, "(code hidden)")).
 		Set("data = ?", data).Set("updated_at = ?", now).
 		Where("id = ?", m.ID).Exec(ctx)
 	return apperr.Wrapf(err, "blanking the code of message %d", m.ID)
+}
+
+// inboundRow is a text someone sent us, remembered by the provider's id so
+// a replayed webhook is recognised.
+type inboundRow struct {
+	bun.BaseModel `bun:"table:sms_inbound"`
+
+	MessageSid string    `bun:"message_sid,pk"`
+	ReceivedAt time.Time `bun:"received_at"`
+}
+
+// recordInbound remembers the provider's id of a text received; first is
+// false when it was already there (a replay).
+func recordInbound(ctx context.Context, db bun.IDB, sid string, now time.Time) (first bool, err error) {
+	res, err := db.NewInsert().Model(&inboundRow{MessageSid: sid, ReceivedAt: now}).
+		On("CONFLICT (message_sid) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return false, apperr.Wrapf(err, "recording text %s", sid)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// forgetInbound lets a text be handled again, after handling it failed.
+func forgetInbound(ctx context.Context, db bun.IDB, sid string) error {
+	_, err := db.NewDelete().Model((*inboundRow)(nil)).Where("message_sid = ?", sid).Exec(ctx)
+	return apperr.Wrapf(err, "forgetting text %s", sid)
 }
 
 // lockProviderID makes recording a send and applying a receipt for the same

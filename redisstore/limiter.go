@@ -1,6 +1,6 @@
 // Package redisstore keeps Respite's short-lived shared state in Redis when
-// several instances run: sign-in attempt counts now; hold locks and the job
-// lock later. Each type mirrors an in-process default used when REDIS_URL is
+// several instances run: booking holds, sign-in attempt counts and the job
+// lock. Each type mirrors an in-process default used when REDIS_URL is
 // unset.
 package redisstore
 
@@ -8,51 +8,61 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-var errRedisResting = errors.New("redis did not answer a moment ago; not asking again yet")
+// opTimeout bounds each Redis call made on a request's behalf. A hold
+// makes two calls at most when Redis stops answering (the claim, then a
+// release of whatever the claim may have set), so two of these plus the
+// database work still answer within a second.
+const opTimeout = 300 * time.Millisecond
 
-// opTimeout bounds each Redis call made on a request's behalf.
-const opTimeout = 500 * time.Millisecond
-
-// LimiterStorage is a fiber.Storage for the sign-in rate limiter, so attempt
-// counts are shared by every instance. When Redis does not answer, attempts
-// go uncounted rather than refusing every sign-in: staff must still be able
-// to sign in for an emergency with Redis down. Each failure is logged.
+// LimiterStorage is a fiber.Storage for the sign-in limits, so attempt
+// counts are shared by every instance.
+//
+// When Redis does not answer, counting carries on in this instance's
+// memory: weaker than a shared count (each instance counts alone) but
+// never no limit, and signing in keeps working — staff must be able to sign
+// in for an emergency with Redis down. Every write also goes to memory, so
+// an outage starts from the counts this instance last wrote rather than
+// from nothing. Once Redis answers again its counts are the ones used.
 type LimiterStorage struct {
 	rdb    redis.UniversalClient
 	prefix string
 	log    *slog.Logger
+	mem    *memoryStorage
 	// downUntil (Unix nanoseconds): after a failure Redis is left alone for
-	// a few seconds, so each sign-in meets one timeout, not four.
+	// a few seconds, so each sign-in meets one timeout, not four; meanwhile
+	// memory answers.
 	downUntil atomic.Int64
 }
 
 // restFor is how long the storage leaves Redis alone after a failure.
 const restFor = 5 * time.Second
 
+// NewLimiterStorage returns storage keeping its keys under prefix.
+func NewLimiterStorage(rdb redis.UniversalClient, prefix string, log *slog.Logger) *LimiterStorage {
+	return &LimiterStorage{rdb: rdb, prefix: prefix, log: log, mem: newMemoryStorage()}
+}
+
 // resting reports whether Redis failed a moment ago.
 func (s *LimiterStorage) resting() bool { return time.Now().UnixNano() < s.downUntil.Load() }
 
 func (s *LimiterStorage) failed(err error) {
 	if s.downUntil.Swap(time.Now().Add(restFor).UnixNano()) < time.Now().UnixNano() {
-		s.log.Warn("sign-in limiter: Redis did not answer; attempts go uncounted for a few seconds", "err", err)
+		s.log.Warn("sign-in limits: Redis did not answer; counting in this instance's memory until it does", "err", err)
 	}
 }
 
-// NewLimiterStorage returns storage keeping its keys under prefix.
-func NewLimiterStorage(rdb redis.UniversalClient, prefix string, log *slog.Logger) *LimiterStorage {
-	return &LimiterStorage{rdb: rdb, prefix: prefix, log: log}
-}
-
-// Get returns the value at key, or nil when there is none.
+// Get returns the value at key, or nil when there is none. It never fails:
+// without Redis it answers from memory.
 func (s *LimiterStorage) Get(key string) ([]byte, error) {
 	if s.resting() {
-		return nil, errRedisResting
+		return s.mem.Get(key)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
@@ -62,34 +72,43 @@ func (s *LimiterStorage) Get(key string) ([]byte, error) {
 	}
 	if err != nil {
 		s.failed(err)
-		return nil, err
+		return s.mem.Get(key)
 	}
 	return b, nil
 }
 
-// Set stores val at key for exp (for ever when exp is 0).
+// Set stores val at key for exp (for ever when exp is 0), in memory always
+// and in Redis when it answers. It never fails.
 func (s *LimiterStorage) Set(key string, val []byte, exp time.Duration) error {
+	_ = s.mem.Set(key, val, exp)
 	if s.resting() {
-		return errRedisResting
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	err := s.rdb.Set(ctx, s.prefix+key, val, exp).Err()
-	if err != nil {
+	if err := s.rdb.Set(ctx, s.prefix+key, val, exp).Err(); err != nil {
 		s.failed(err)
 	}
-	return err
+	return nil
 }
 
-// Delete removes key.
+// Delete removes key from memory and, when it answers, from Redis.
 func (s *LimiterStorage) Delete(key string) error {
+	_ = s.mem.Delete(key)
+	if s.resting() {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	return s.rdb.Del(ctx, s.prefix+key).Err()
+	if err := s.rdb.Del(ctx, s.prefix+key).Err(); err != nil {
+		s.failed(err)
+	}
+	return nil
 }
 
 // Reset removes every key under the prefix.
 func (s *LimiterStorage) Reset() error {
+	_ = s.mem.Reset()
 	ctx := context.Background()
 	iter := s.rdb.Scan(ctx, 0, s.prefix+"*", 500).Iterator()
 	for iter.Next(ctx) {
@@ -102,3 +121,67 @@ func (s *LimiterStorage) Reset() error {
 
 // Close does nothing: the client belongs to cmd/respite, which closes it.
 func (s *LimiterStorage) Close() error { return nil }
+
+// memoryStorage is the in-process fallback: a map with expiry times.
+type memoryStorage struct {
+	mu        sync.Mutex
+	items     map[string]memoryItem
+	lastSweep time.Time
+}
+
+type memoryItem struct {
+	val     []byte
+	expires time.Time // zero: never
+}
+
+// sweepEvery is how often Set drops expired items, so keys nobody asks
+// about again (one-off addresses) do not pile up.
+const sweepEvery = time.Minute
+
+func newMemoryStorage() *memoryStorage {
+	return &memoryStorage{items: map[string]memoryItem{}, lastSweep: time.Now()}
+}
+
+func (m *memoryStorage) Get(key string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	it, ok := m.items[key]
+	if !ok || (!it.expires.IsZero() && !time.Now().Before(it.expires)) {
+		return nil, nil
+	}
+	return it.val, nil
+}
+
+func (m *memoryStorage) Set(key string, val []byte, exp time.Duration) error {
+	now := time.Now()
+	it := memoryItem{val: append([]byte(nil), val...)} // the caller may reuse val
+	if exp > 0 {
+		it.expires = now.Add(exp)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.items[key] = it
+	if now.Sub(m.lastSweep) >= sweepEvery {
+		for k, v := range m.items {
+			if !v.expires.IsZero() && !now.Before(v.expires) {
+				delete(m.items, k)
+			}
+		}
+		m.lastSweep = now
+	}
+	return nil
+}
+
+func (m *memoryStorage) Delete(key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.items, key)
+	return nil
+}
+
+func (m *memoryStorage) Reset() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.items = map[string]memoryItem{}
+	return nil
+}

@@ -46,30 +46,60 @@ func TestLimiterStorage(t *testing.T) {
 }
 
 func TestLimiterStorage_RedisDown(t *testing.T) {
-	// A port nothing listens on: the storage must answer quickly with an
-	// error (the limiter then lets the attempt through) instead of hanging.
+	// A port nothing listens on: the storage must answer quickly, and from
+	// memory, so the limits keep counting instead of switching off.
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer rdb.Close()
 	s := redisstore.NewLimiterStorage(rdb, "x:", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	start := time.Now()
-	if _, err := s.Get("k"); err == nil {
-		t.Error("Get with Redis down returned no error")
+	if got, err := s.Get("k"); got != nil || err != nil {
+		t.Errorf("Get(k) with Redis down = %q, %v; want nil, nil (nothing counted yet)", got, err)
 	}
-	if err := s.Set("k", []byte("v"), time.Minute); err == nil {
-		t.Error("Set with Redis down returned no error")
+	if err := s.Set("k", []byte("v"), time.Minute); err != nil {
+		t.Errorf("Set with Redis down = %v; want the count kept in memory", err)
 	}
 	if elapsed := time.Since(start); elapsed > 3*time.Second {
 		t.Errorf("took %v with Redis down; each call must give up within its timeout", elapsed)
 	}
-	// Having failed, it leaves Redis alone for a while: the next calls
-	// answer at once instead of each waiting for a timeout.
+	// Having failed, it leaves Redis alone for a while and answers from
+	// memory at once: the count written above is there.
 	start = time.Now()
 	for range 10 {
-		if _, err := s.Get("k"); err == nil {
-			t.Error("Get while resting returned no error")
+		if got, err := s.Get("k"); string(got) != "v" || err != nil {
+			t.Fatalf("Get while resting = %q, %v; want the value from memory", got, err)
 		}
 	}
 	if elapsed := time.Since(start); elapsed > 50*time.Millisecond {
 		t.Errorf("10 calls while resting took %v, want no waiting", elapsed)
+	}
+	if err := s.Set("short", []byte("x"), 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(80 * time.Millisecond)
+	if got, _ := s.Get("short"); got != nil {
+		t.Errorf("Get after expiry = %q, want nil", got)
+	}
+	if err := s.Delete("k"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get("k"); got != nil {
+		t.Errorf("Get after Delete = %q, want nil", got)
+	}
+}
+
+// TestLimiterStorage_OutageStartsFromLastCounts: counts written while Redis
+// answered are still there when it stops, so an outage does not hand out a
+// fresh set of attempts.
+func TestLimiterStorage_OutageStartsFromLastCounts(t *testing.T) {
+	rdb, prefix := dbtest.Redis(t)
+	opts := *rdb.Options()
+	flaky := redis.NewClient(&opts)
+	s := redisstore.NewLimiterStorage(flaky, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := s.Set("count", []byte("4"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_ = flaky.Close() // every call fails from now on, as if Redis had gone
+	if got, err := s.Get("count"); string(got) != "4" || err != nil {
+		t.Errorf("Get after Redis went = %q, %v; want the last count, 4", got, err)
 	}
 }

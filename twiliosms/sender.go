@@ -1,4 +1,5 @@
-// Package twiliosms sends SMS through Twilio with twilio-go, and checks the
+// Package twiliosms sends SMS through Twilio with twilio-go, looks up what
+// Twilio took (so an unanswered send is not repeated blind), and checks the
 // signatures on Twilio's webhooks. It is the only package that imports twilio-go.
 package twiliosms
 
@@ -9,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -125,38 +127,171 @@ func New(cfg Config) (*Sender, error) {
 // Name identifies Twilio in logs and message records.
 func (s *Sender) Name() string { return "twilio" }
 
-// Send asks Twilio to send body to the E.164 number to. Every failure is a
-// *notify.SendError: permanent for a bad number, an opted-out number, a bad
-// sender, bad credentials and any other refusal (4xx other than 429);
-// transient for rate limiting (with Twilio's Retry-After), server errors,
-// timeouts, connection errors and an ended ctx.
-func (s *Sender) Send(ctx context.Context, to, body string) (notify.SendResult, error) {
-	if to == "" {
+// Send asks Twilio to send t. Every failure is a *notify.SendError:
+// permanent for a bad number, an opted-out number, a bad sender, bad
+// credentials and any other refusal (4xx other than 429); transient for rate
+// limiting (with Twilio's Retry-After), server errors, timeouts, connection
+// errors and an ended ctx. MaybeSent is set when the request was written but
+// no answer came back, so Twilio may have taken the text: Lookup can tell.
+//
+// The status callback URL carries t.OutboxID (?outbox=ID), so each of
+// Twilio's receipts names the outbox message even when the answer to this
+// request is lost. Twilio signs the whole URL, query included.
+func (s *Sender) Send(ctx context.Context, t notify.Text) (notify.SendResult, error) {
+	if t.To == "" {
 		return notify.SendResult{}, &notify.SendError{Permanent: true, Reason: "no phone number to send to"}
 	}
-	if body == "" {
+	if t.Body == "" {
 		return notify.SendResult{}, &notify.SendError{Permanent: true, Reason: "the message is empty"}
 	}
+	ctx, ex, done := s.exchange(ctx)
+	defer done()
 
-	// twilio-go takes no context: it builds every request with
-	// context.Background() and sends it with its http.Client. So each send
-	// gets its own http.Client whose RoundTripper puts this call's context
-	// on the request. The configured client timeout becomes a deadline on
-	// that context (rather than http.Client.Timeout, whose own deadline the
-	// swapped context would drop), so a send ends at whichever comes first:
-	// the caller's deadline or cancellation, or the timeout. The
-	// RoundTripper also keeps the response's status and Retry-After, which
-	// twilio-go throws away. Being per call, it needs no coordination with
-	// concurrent sends; the underlying transport and its connection pool are
-	// shared.
+	params := &api.CreateMessageParams{}
+	params.SetTo(t.To)
+	params.SetBody(t.Body)
+	if s.cfg.From != "" {
+		params.SetFrom(s.cfg.From)
+	}
+	if s.cfg.MessagingServiceSID != "" {
+		params.SetMessagingServiceSid(s.cfg.MessagingServiceSID)
+	}
+	if s.cfg.StatusCallbackURL != "" {
+		params.SetStatusCallback(callbackFor(s.cfg.StatusCallbackURL, t.OutboxID))
+	}
+
+	msg, err := s.api(ex).CreateMessage(params)
+	if err != nil {
+		return notify.SendResult{}, s.classify(ctx, ex, err)
+	}
+	if msg.Sid == nil || *msg.Sid == "" {
+		// Not a reply Twilio gives; most likely something between us and
+		// Twilio answered. Treat it like any other unexpected reply; a
+		// success status means Twilio may have taken it.
+		status := ex.result().status
+		return notify.SendResult{}, &notify.SendError{
+			Reason:    "Twilio's reply had no message id",
+			MaybeSent: status >= 200 && status < 300,
+			Err:       fmt.Errorf("HTTP %d reply without a sid", status),
+		}
+	}
+	res := notify.SendResult{ProviderID: *msg.Sid}
+	if msg.Status != nil {
+		res.Status = *msg.Status
+	}
+	return res, nil
+}
+
+// lookupPage is how many of a number's latest texts Lookup reads: far more
+// than Respite sends anyone in the hour a check can take.
+const lookupPage = 100
+
+// Lookup lists the texts Twilio took for t.To, from this sender, with t's
+// words, created since since, newest first.
+//
+// It filters by recipient (and sender) only, not by Twilio's DateSent: a
+// text still waiting in Twilio's queue (which can hold texts for hours when
+// the account sends faster than its numbers allow) has no date_sent yet,
+// and a DateSent filter would miss exactly the texts that most need
+// finding. It reads the latest lookupPage texts to the number; if all of
+// them are newer than since and none matches, it cannot be sure and
+// returns an error, so the dispatcher asks again rather than resend.
+func (s *Sender) Lookup(ctx context.Context, t notify.Text, since time.Time) ([]notify.SendResult, error) {
+	ctx, ex, done := s.exchange(ctx)
+	defer done()
+
+	params := &api.ListMessageParams{}
+	params.SetTo(t.To)
+	if s.cfg.From != "" {
+		params.SetFrom(s.cfg.From)
+	}
+	params.SetPageSize(lookupPage)
+	page, err := s.api(ex).PageMessage(params, "", "")
+	if err != nil {
+		return nil, s.classify(ctx, ex, err)
+	}
+	var found []notify.SendResult
+	reachedSince := page.NextPageUri == nil || *page.NextPageUri == ""
+	for _, m := range page.Messages {
+		if m.Sid == nil || m.Body == nil {
+			continue
+		}
+		if created, ok := twilioTime(m.DateCreated); ok && created.Before(since) {
+			reachedSince = true
+			continue
+		}
+		if !sameWords(*m.Body, t.Body) {
+			continue
+		}
+		r := notify.SendResult{ProviderID: *m.Sid}
+		if m.Status != nil {
+			r.Status = *m.Status
+		}
+		found = append(found, r)
+	}
+	if len(found) == 0 && !reachedSince {
+		return nil, fmt.Errorf("twiliosms: more than %d texts to this number since %s; cannot tell whether this one went", lookupPage, since.UTC().Format(time.RFC3339))
+	}
+	return found, nil
+}
+
+// sameWords reports whether Twilio's copy of a text is the one we sent. The
+// words must match exactly (leading and trailing space aside): a looser
+// match could take another text for this one and record as sent a text that
+// never went. Should a messaging service change the words it stores, the
+// status callback, which names the outbox message, still settles it.
+func sameWords(twilios, ours string) bool {
+	return strings.TrimSpace(twilios) == strings.TrimSpace(ours)
+}
+
+// twilioTime reads one of Twilio's dates ("Mon, 30 Nov 2026 10:42:00 +0000").
+func twilioTime(v *string) (time.Time, bool) {
+	if v == nil {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC1123Z, *v)
+	return t, err == nil
+}
+
+// callbackFor is the status callback URL for outbox message id.
+func callbackFor(base string, id int64) string {
+	if id == 0 {
+		return base
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return base // Validate has checked it; cannot happen
+	}
+	q := u.Query()
+	q.Set("outbox", strconv.FormatInt(id, 10))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// exchange prepares one call to Twilio.
+//
+// twilio-go takes no context: it builds every request with
+// context.Background() and sends it with its http.Client. So each call gets
+// its own http.Client whose RoundTripper puts this call's context on the
+// request. The configured client timeout becomes a deadline on that context
+// (rather than http.Client.Timeout, whose own deadline the swapped context
+// would drop), so a call ends at whichever comes first: the caller's
+// deadline or cancellation, or the timeout. The RoundTripper also keeps the
+// response's status and Retry-After, which twilio-go throws away, and
+// whether the request was written. Being per call, it needs no coordination
+// with concurrent calls; the underlying transport and its connection pool
+// are shared. Call done when finished.
+func (s *Sender) exchange(ctx context.Context) (context.Context, *exchange, func()) {
+	cancel := context.CancelFunc(func() {})
 	if s.timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.timeout)
-		defer cancel()
 	}
 	ex := &exchange{ctx: ctx, next: s.transport}
-	defer ex.close()
+	return ctx, ex, func() { ex.close(); cancel() }
+}
 
+// api is twilio-go's Messages API, sending through ex.
+func (s *Sender) api(ex *exchange) *api.ApiService {
 	c := &client.Client{
 		Credentials: client.NewCredentials(s.cfg.AccountSID, s.cfg.AuthToken),
 		HTTPClient:  &http.Client{Transport: ex, CheckRedirect: s.checkRedirect, Jar: s.jar},
@@ -165,38 +300,7 @@ func (s *Sender) Send(ctx context.Context, to, body string) (notify.SendResult, 
 	// A RequestHandler built by hand rather than with NewRequestHandler,
 	// which would read TWILIO_EDGE and TWILIO_REGION from the environment
 	// and quietly change the host.
-	svc := api.NewApiService(&client.RequestHandler{Client: c})
-
-	params := &api.CreateMessageParams{}
-	params.SetTo(to)
-	params.SetBody(body)
-	if s.cfg.From != "" {
-		params.SetFrom(s.cfg.From)
-	}
-	if s.cfg.MessagingServiceSID != "" {
-		params.SetMessagingServiceSid(s.cfg.MessagingServiceSID)
-	}
-	if s.cfg.StatusCallbackURL != "" {
-		params.SetStatusCallback(s.cfg.StatusCallbackURL)
-	}
-
-	msg, err := svc.CreateMessage(params)
-	if err != nil {
-		return notify.SendResult{}, s.classify(ctx, ex.result(), err)
-	}
-	if msg.Sid == nil || *msg.Sid == "" {
-		// Not a reply Twilio gives; most likely something between us and
-		// Twilio answered. Treat it like any other unexpected reply.
-		return notify.SendResult{}, &notify.SendError{
-			Reason: "Twilio's reply had no message id",
-			Err:    fmt.Errorf("HTTP %d reply without a sid", ex.result().status),
-		}
-	}
-	res := notify.SendResult{ProviderID: *msg.Sid}
-	if msg.Status != nil {
-		res.Status = *msg.Status
-	}
-	return res, nil
+	return api.NewApiService(&client.RequestHandler{Client: c})
 }
 
 // permanentReasons are the Twilio error codes that no retry can fix, with
@@ -214,10 +318,11 @@ var permanentReasons = map[int]string{
 	20404: "Twilio could not find the account or messaging service",
 }
 
-// classify turns a failed CreateMessage into a *notify.SendError. resp is what
-// the transport saw; it is the zero value when no response arrived.
-func (s *Sender) classify(ctx context.Context, resp response, err error) *notify.SendError {
+// classify turns a failed call into a *notify.SendError, from what the
+// transport saw of it.
+func (s *Sender) classify(ctx context.Context, ex *exchange, err error) *notify.SendError {
 	se := &notify.SendError{}
+	resp := ex.result()
 
 	var tre *client.TwilioRestError
 	if errors.As(err, &tre) {
@@ -245,12 +350,16 @@ func (s *Sender) classify(ctx context.Context, resp response, err error) *notify
 	se.Err = &redactedError{msg: s.redactor.Replace(err.Error()), err: err}
 	if resp.status != 0 {
 		// A reply twilio-go could not decode: an error page from a proxy
-		// or load balancer, or a garbled success.
+		// or load balancer, or a garbled success, which Twilio may have
+		// acted on.
 		s.classifyStatus(se, resp.status, resp.retryAfter)
+		se.MaybeSent = resp.status >= 200 && resp.status < 300
 		return se
 	}
 
-	// No reply at all.
+	// No reply at all. If the request went out, Twilio may have taken the
+	// text and only the answer was lost.
+	se.MaybeSent = ex.wroteRequest()
 	var netErr net.Error
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(ctx.Err(), context.Canceled):
@@ -329,11 +438,19 @@ type exchange struct {
 	// lock is not strictly needed; it keeps the type safe whatever calls it.
 	mu     sync.Mutex
 	last   response
+	wrote  bool // a request was written in full
 	bodies []io.ReadCloser
 }
 
 func (e *exchange) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := e.next.RoundTrip(r.WithContext(e.ctx))
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			e.mu.Lock()
+			e.wrote = true
+			e.mu.Unlock()
+		}
+	}}
+	resp, err := e.next.RoundTrip(r.WithContext(httptrace.WithClientTrace(e.ctx, trace)))
 	if resp != nil {
 		e.mu.Lock()
 		e.last = response{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
@@ -341,6 +458,14 @@ func (e *exchange) RoundTrip(r *http.Request) (*http.Response, error) {
 		e.mu.Unlock()
 	}
 	return resp, err
+}
+
+// wroteRequest reports whether a request went out in full: from then on
+// Twilio may have acted on it, whatever happened to the answer.
+func (e *exchange) wroteRequest() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.wrote
 }
 
 func (e *exchange) result() response {

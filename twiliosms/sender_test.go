@@ -181,7 +181,7 @@ func TestSender_Send(t *testing.T) {
 			fake := newFake(t, replyJSON(http.StatusCreated, messageJSON("SM0123456789abcdef0123456789abcdef", "queued")))
 			s := newSender(t, fake.URL, 5*time.Second, tt.edit)
 
-			got, err := s.Send(context.Background(), testTo, "Your code is 123456")
+			got, err := s.Send(context.Background(), notify.Text{To: testTo, Body: "Your code is 123456"})
 			if err != nil {
 				t.Fatalf("Send: %v", err)
 			}
@@ -307,7 +307,7 @@ func TestSender_Send_twilioErrors(t *testing.T) {
 			fake := newFake(t, tt.reply)
 			s := newSender(t, fake.URL, 5*time.Second, nil)
 
-			_, err := s.Send(context.Background(), testTo, "hello")
+			_, err := s.Send(context.Background(), notify.Text{To: testTo, Body: "hello"})
 			se := sendError(t, err)
 			if se.Permanent != tt.wantPermanent {
 				t.Errorf("Permanent = %v, want %v (%v)", se.Permanent, tt.wantPermanent, err)
@@ -317,6 +317,9 @@ func TestSender_Send_twilioErrors(t *testing.T) {
 			}
 			if se.RetryAfter != tt.wantRetryAfter {
 				t.Errorf("RetryAfter = %v, want %v", se.RetryAfter, tt.wantRetryAfter)
+			}
+			if se.MaybeSent {
+				t.Errorf("MaybeSent = true for an answer from Twilio (%v)", err)
 			}
 			if !strings.Contains(se.Reason, tt.wantReason) {
 				t.Errorf("Reason = %q, want it to mention %q", se.Reason, tt.wantReason)
@@ -349,13 +352,16 @@ func TestSender_Send_noReply(t *testing.T) {
 		timeout    time.Duration // the HTTP client's
 		ctx        func() (context.Context, context.CancelFunc)
 		wantReason string
+		// Twilio may have taken the text: the request went out in full.
+		wantMaybeSent bool
 	}{
 		{
-			name:       "client timeout",
-			serverURL:  func(t *testing.T) string { return slowFake(t).URL },
-			timeout:    200 * time.Millisecond,
-			ctx:        func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
-			wantReason: "timed out",
+			name:          "client timeout",
+			serverURL:     func(t *testing.T) string { return slowFake(t).URL },
+			timeout:       200 * time.Millisecond,
+			ctx:           func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+			wantReason:    "timed out",
+			wantMaybeSent: true,
 		},
 		{
 			name:      "context deadline",
@@ -364,7 +370,8 @@ func TestSender_Send_noReply(t *testing.T) {
 			ctx: func() (context.Context, context.CancelFunc) {
 				return context.WithTimeout(context.Background(), 200*time.Millisecond)
 			},
-			wantReason: "timed out",
+			wantReason:    "timed out",
+			wantMaybeSent: true,
 		},
 		{
 			name:      "context cancelled",
@@ -375,7 +382,8 @@ func TestSender_Send_noReply(t *testing.T) {
 				time.AfterFunc(200*time.Millisecond, cancel)
 				return ctx, cancel
 			},
-			wantReason: "cancelled",
+			wantReason:    "cancelled",
+			wantMaybeSent: true,
 		},
 		{
 			name:       "connection refused",
@@ -392,7 +400,7 @@ func TestSender_Send_noReply(t *testing.T) {
 			defer cancel()
 
 			start := time.Now()
-			_, err := s.Send(ctx, testTo, "hello")
+			_, err := s.Send(ctx, notify.Text{To: testTo, Body: "hello"})
 			elapsed := time.Since(start)
 
 			se := sendError(t, err)
@@ -404,6 +412,9 @@ func TestSender_Send_noReply(t *testing.T) {
 			}
 			if !strings.Contains(se.Reason, tt.wantReason) {
 				t.Errorf("Reason = %q, want it to mention %q", se.Reason, tt.wantReason)
+			}
+			if se.MaybeSent != tt.wantMaybeSent {
+				t.Errorf("MaybeSent = %v, want %v (%v)", se.MaybeSent, tt.wantMaybeSent, err)
 			}
 			if elapsed > time.Second {
 				t.Errorf("Send took %v, want under 1s", elapsed)
@@ -438,7 +449,7 @@ func TestSender_Send_concurrentRetryAfter(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			res, err := s.Send(context.Background(), fmt.Sprintf("+4477009001%02d", i+1), "hello")
+			res, err := s.Send(context.Background(), notify.Text{To: fmt.Sprintf("+4477009001%02d", i+1), Body: "hello"})
 			outcomes[i] = outcome{res, err}
 		})
 	}
@@ -471,7 +482,7 @@ func TestSender_Send_emptyArguments(t *testing.T) {
 	fake := newFake(t, replyJSON(201, messageJSON("SMx", "queued")))
 	s := newSender(t, fake.URL, time.Second, nil)
 	for _, args := range [][2]string{{"", "hello"}, {testTo, ""}} {
-		_, err := s.Send(context.Background(), args[0], args[1])
+		_, err := s.Send(context.Background(), notify.Text{To: args[0], Body: args[1]})
 		if se := sendError(t, err); !se.Permanent {
 			t.Errorf("Send(%q, %q): transient, want permanent", args[0], args[1])
 		}

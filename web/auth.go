@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
@@ -16,10 +15,17 @@ import (
 // Errors the HTTP layer raises itself.
 var (
 	errWrongRole      = apperr.New(apperr.Forbidden, "Your role does not allow this.")
-	errTooManySignIns = apperr.New(apperr.RateLimited, "Too many failed sign-in attempts. Wait a few minutes, then try again.")
+	errTooManySignIns = apperr.New(apperr.RateLimited, "Too many sign-in attempts that were not right. Wait a moment, then try again.")
 )
 
-// Default sign-in limits: failed attempts allowed within the window.
+// tooManySignIns is the 429 for a sign-in step tried again too soon.
+func tooManySignIns(wait time.Duration) error {
+	return errTooManySignIns.Reason("Too many sign-in attempts that were not right. Wait %s, then try again.", waitWords(wait))
+}
+
+// Default sign-in limits (throttle.go): failures allowed per client address
+// and per account before each further try must wait, and how long a
+// failure is remembered.
 const (
 	defaultSignInPerAddress = 20
 	defaultSignInPerAccount = 5
@@ -159,42 +165,17 @@ func bearerToken(c *fiber.Ctx) string {
 	return strings.TrimSpace(token)
 }
 
-// signInLimits returns the two sign-in limiters. Only failed attempts count,
-// so a member of staff who signs in correctly is never held up, while
-// guessing passwords — from one address, or at one account from many —
-// soon meets a 429 with Retry-After.
+// signInLimits returns the two throttles on failed passwords (throttle.go):
+// per client address and per account. Only failures slow anyone down, and
+// never into a lock: the owner of an account, signing in from an address
+// with no recent failures at it, gets in while a guesser elsewhere waits
+// longer after each failure (429 with Retry-After).
 func (s *Server) signInLimits() (perAddress, perAccount fiber.Handler) {
-	window := s.deps.SignInWindow
-	if window <= 0 {
-		window = defaultSignInWindow
-	}
-	limit := func(max, def int) int {
-		if max <= 0 {
-			return def
-		}
-		return max
-	}
-	reached := func(c *fiber.Ctx) error { return errTooManySignIns }
-	perAddress = limiter.New(limiter.Config{
-		Max:                    limit(s.deps.SignInPerAddress, defaultSignInPerAddress),
-		Expiration:             window,
-		KeyGenerator:           func(c *fiber.Ctx) string { return "signin:addr:" + c.IP() },
-		LimitReached:           reached,
-		SkipSuccessfulRequests: true,
-		Storage:                s.deps.LimiterStorage,
-	})
-	perAccount = limiter.New(limiter.Config{
-		Max:                    limit(s.deps.SignInPerAccount, defaultSignInPerAccount),
-		Expiration:             window,
-		KeyGenerator:           accountKey,
-		LimitReached:           reached,
-		SkipSuccessfulRequests: true,
-		Storage:                s.deps.LimiterStorage,
-	})
-	return perAddress, perAccount
+	return s.failureLimits("signin", accountKey, tooManySignIns)
 }
 
-// accountKey keys the per-account limit by the email being tried.
+// accountKey names the account a sign-in tries: the email, normalized so
+// that "Duty@Example.org" and "duty@example.org" share one count.
 func accountKey(c *fiber.Ctx) string {
 	var req struct {
 		Email string `json:"email"`
@@ -204,7 +185,7 @@ func accountKey(c *fiber.Ctx) string {
 	} else {
 		_ = json.Unmarshal(c.Body(), &req)
 	}
-	return "signin:acct:" + accounts.NormalizeEmail(req.Email)
+	return accounts.NormalizeEmail(req.Email)
 }
 
 // renderErrorsHere answers errors from the handlers after it at once, so the

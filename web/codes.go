@@ -21,8 +21,9 @@ import (
 
 // Limits on sign-in codes within codeWindow. Every request for a code
 // counts, whatever the answer, because each one may send a text that costs
-// money and lands on someone's phone; for checking codes only failures
-// count, as for passwords.
+// money and lands on someone's phone. Checking codes is throttled as
+// passwords are (throttle.go): failures allowed per number and per address
+// before each further try must wait.
 const (
 	codeWindow             = 15 * time.Minute
 	codeRequestsPerNumber  = 3
@@ -131,27 +132,17 @@ func (s *Server) codeRequestLimits() (perAddress, perNumber fiber.Handler) {
 	return perAddress, perNumber
 }
 
-// codeFailureLimits limit codes that were not right, so guessing soon meets
-// a 429 whether it aims at one number or at many from one address.
+// codeFailureLimits throttle codes that were not right (throttle.go), per
+// client address and per number, so guessing is soon slowed down whether it
+// aims at one number or at many from one address — without letting a
+// stranger's wrong codes keep a carer from signing in.
 func (s *Server) codeFailureLimits() (perAddress, perNumber fiber.Handler) {
-	reached := func(c *fiber.Ctx) error { return errTooManyCodeFailures }
-	perAddress = limiter.New(limiter.Config{
-		Max:                    codeFailuresPerAddress,
-		Expiration:             codeWindow,
-		KeyGenerator:           func(c *fiber.Ctx) string { return "code:verify:addr:" + c.IP() },
-		LimitReached:           reached,
-		SkipSuccessfulRequests: true,
-		Storage:                s.deps.LimiterStorage,
-	})
-	perNumber = limiter.New(limiter.Config{
-		Max:                    codeFailuresPerNumber,
-		Expiration:             codeWindow,
-		KeyGenerator:           func(c *fiber.Ctx) string { return "code:verify:num:" + numberKey(c) },
-		LimitReached:           reached,
-		SkipSuccessfulRequests: true,
-		Storage:                s.deps.LimiterStorage,
-	})
-	return perAddress, perNumber
+	return s.throttles("code-verify", numberKey, codeFailuresPerAddress, codeFailuresPerNumber, tooManyCodeFailures)
+}
+
+// tooManyCodeFailures is the 429 for a code tried again too soon.
+func tooManyCodeFailures(wait time.Duration) error {
+	return errTooManyCodeFailures.Reason("Too many codes that were not right. Wait %s, then try again.", waitWords(wait))
 }
 
 // numberKey keys a limit by the phone number in the request body, in E.164

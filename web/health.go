@@ -8,9 +8,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// readinessTimeout bounds each readiness check, so a hung dependency makes
-// /readyz fail quickly instead of hanging the load balancer's probe.
-const readinessTimeout = 2 * time.Second
+// readinessTimeout bounds each readiness check, so a hung dependency (a
+// frozen Redis, a database that accepts connections but never answers)
+// makes /readyz fail within about a second instead of hanging the load
+// balancer's probe. The Redis client honours the deadline
+// (redisstore.Options), and a healthy check takes milliseconds.
+const readinessTimeout = time.Second
 
 type readiness struct {
 	Status string            `json:"status"`
@@ -56,6 +59,7 @@ func (s *Server) showReadiness(c *fiber.Ctx) error {
 		return c.JSON(r)
 	}
 	c.Status(fiber.StatusServiceUnavailable)
+	c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.JSON(readinessProblem{
 		Problem: Problem{

@@ -61,7 +61,7 @@ var operations = []operation{
 	{method: "GET", path: "/api/v1/providers/{id}/beds", summary: "The home's beds in id order.", who: "staff", status: 200, response: bedList{}, errors: []int{404, 422}, query: pageParams},
 	{method: "GET", path: "/api/v1/beds/{id}", summary: "One bed.", who: "staff", status: 200, response: bedJSON{}, errors: []int{404}},
 	{method: "GET", path: "/api/v1/messages", summary: "The SMS outbox, newest first: every text queued, sent, delivered or failed, with its body (texts carry no care details).", who: "admin", status: 200, response: messageList{}, errors: []int{422},
-		query: append([]queryParam{{"to", "A phone number.", "string"}, {"status", "queued, sending, sent, delivered, undelivered, failed or suppressed.", "string"}, {"template", "A template name.", "string"}}, pageParams...)},
+		query: append([]queryParam{{"to", "A phone number.", "string"}, {"status", "queued, sending, checking (sent, but not yet known to have reached Twilio), sent, delivered, undelivered, failed or suppressed.", "string"}, {"template", "A template name.", "string"}}, pageParams...)},
 	{method: "GET", path: "/api/v1/messages/{id}", summary: "One text in the outbox.", who: "admin", status: 200, response: messageJSON{}, errors: []int{404}},
 	{method: "PATCH", path: "/api/v1/beds/{id}", summary: "Change a bed; fields left out stay as they are.", who: "admin", request: bedPatchRequest{}, status: 200, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
 }
@@ -127,7 +127,9 @@ func buildOpenAPI() map[string]any {
 			success["content"] = map[string]any{"application/json": map[string]any{"schema": schema}}
 		}
 		responses[strconv.Itoa(op.status)] = success
-		statuses := append([]int{500}, op.errors...)
+		// Any operation may meet a database (or, for holds, Redis) that is
+		// not answering: that is a 503 with Retry-After, never a 500.
+		statuses := append([]int{500, 503}, op.errors...)
 		if op.who != "anyone" {
 			statuses = append(statuses, 401)
 		}
@@ -135,10 +137,14 @@ func buildOpenAPI() map[string]any {
 			statuses = append(statuses, 403)
 		}
 		for _, st := range statuses {
-			responses[strconv.Itoa(st)] = map[string]any{
+			r := map[string]any{
 				"description": http.StatusText(st),
 				"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
 			}
+			if st == 503 || st == 429 {
+				r["headers"] = map[string]any{"Retry-After": map[string]any{"description": "Seconds to wait before trying again.", "schema": map[string]any{"type": "integer"}}}
+			}
+			responses[strconv.Itoa(st)] = r
 		}
 		o := map[string]any{
 			"summary":     op.summary,
@@ -177,7 +183,8 @@ func buildOpenAPI() map[string]any {
 			"version": "1",
 			"description": "Short-break and respite booking for a council's carers service. " +
 				"Every error is an RFC 9457 problem (application/problem+json); a 422 lists every bad field in `errors`. " +
-				"Dates are civil dates in Europe/London (YYYY-MM-DD); instants are RFC 3339.",
+				"Dates are civil dates in Europe/London (YYYY-MM-DD); instants are RFC 3339. " +
+				"A 503 with Retry-After means a dependency (the database, or Redis for holds) is not answering; try again after that many seconds.",
 		},
 		"jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
 		"paths":             paths,

@@ -14,7 +14,19 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/migrations"
 )
+
+// retryAfterSeconds is the Retry-After sent with every 503: long enough
+// for a database to restart or fail over, short enough that someone trying
+// again by hand loses little.
+const retryAfterSeconds = "5"
+
+// errDependencyDown answers a request that failed because the database (or
+// Redis) could not be reached. It does not promise that nothing was done:
+// a commit whose answer was lost on the way back may still have happened,
+// which is why bookings take an Idempotency-Key.
+var errDependencyDown = apperr.New(apperr.Unavailable, "Part of the service is not answering just now. Try again in a minute.")
 
 // Problem is an RFC 9457 problem detail: every error under /api/v1 is one.
 type Problem struct {
@@ -39,6 +51,11 @@ func problemType(slug string) string {
 // problemFor turns any error into a problem and says whether it is a fault
 // that must be logged.
 func problemFor(err error) (Problem, bool) {
+	if e, ok := apperr.As(err); (!ok || e.Kind == apperr.Internal) && migrations.IsUnavailable(err) {
+		// A dependency is down, not a bug: 503, and the error handler
+		// logs it as a warning.
+		err = errDependencyDown.Because(err)
+	}
 	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal {
 		status, slug := statusOf(e.Kind)
 		return Problem{Type: problemType(slug), Title: titleOf(e.Kind, status), Status: status, Detail: e.Message, Errors: e.Fields}, false
@@ -111,6 +128,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	p.RequestID = requestID(c)
 	if fault {
 		s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "status", p.Status, "err", err)
+	}
+	if p.Status == fiber.StatusServiceUnavailable {
+		// Every 503 says when to come back, so clients and proxies retry
+		// calmly instead of at once.
+		c.Set(fiber.HeaderRetryAfter, retryAfterSeconds)
+		s.log.WarnContext(c.UserContext(), "request refused: a dependency is not answering", "method", c.Method(), "path", c.Path(), "err", err)
 	}
 	if p.Status == fiber.StatusUnauthorized {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="respite"`)

@@ -61,8 +61,11 @@ type Deps struct {
 	// TrustedProxies are addresses whose X-Forwarded-For is believed, so the
 	// client address used for rate limits is the real one behind a proxy.
 	TrustedProxies []string
-	// SignInLimits: failed attempts allowed per client address and per
-	// account within SignInWindow. Zero values give the defaults.
+	// SignInPerAddress and SignInPerAccount are the failed attempts allowed,
+	// per client address and per account, before each further try from an
+	// address that has failed must wait (1 s, 2 s, 4 s… up to a minute; see
+	// throttle.go). Failures are forgotten SignInWindow after the last one.
+	// Zero values give the defaults.
 	SignInPerAddress int
 	SignInPerAccount int
 	SignInWindow     time.Duration

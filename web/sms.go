@@ -45,20 +45,34 @@ func (s *Server) twilioSigned(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// receiveDeliveryReceipt records Twilio's status callback for a message.
+// receiveDeliveryReceipt records Twilio's status callback for a message. The
+// callback URL names the outbox message (?outbox=ID, under Twilio's
+// signature), which settles a send whose answer was lost; a replayed
+// callback changes nothing.
 func (s *Server) receiveDeliveryReceipt(c *fiber.Ctx) error {
-	err := s.deps.Notify.ApplyReceipt(c.UserContext(),
-		strings.Clone(c.FormValue("MessageSid")), strings.Clone(c.FormValue("MessageStatus")), strings.Clone(c.FormValue("ErrorCode")))
-	if err != nil {
+	r := notify.Receipt{
+		ProviderID: strings.Clone(c.FormValue("MessageSid")),
+		Status:     strings.Clone(c.FormValue("MessageStatus")),
+		ErrorCode:  strings.Clone(c.FormValue("ErrorCode")),
+	}
+	if id, err := strconv.ParseInt(c.Query("outbox"), 10, 64); err == nil && id > 0 {
+		r.OutboxID = id
+	}
+	if err := s.deps.Notify.ApplyReceipt(c.UserContext(), r); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // receiveText handles a text sent to the service's number and answers with
-// TwiML: a reply message, or none.
+// TwiML: a reply message, or none. A replayed webhook (the same MessageSid)
+// is answered with none and changes nothing.
 func (s *Server) receiveText(c *fiber.Ctx) error {
-	reply, err := s.deps.Notify.HandleInbound(c.UserContext(), strings.Clone(c.FormValue("From")), strings.Clone(c.FormValue("Body")))
+	reply, err := s.deps.Notify.ReceiveText(c.UserContext(), notify.Inbound{
+		MessageSid: strings.Clone(c.FormValue("MessageSid")),
+		From:       strings.Clone(c.FormValue("From")),
+		Body:       strings.Clone(c.FormValue("Body")),
+	})
 	if err != nil {
 		return err
 	}

@@ -54,14 +54,14 @@ func signed(path string, form map[string]string) string {
 
 func TestWebhooks_Signatures(t *testing.T) {
 	s := newTestServer(t, dbtest.SQLite(t), withTwilio)
-	form := map[string]string{"From": "+447700900123", "Body": "STOP", "To": "+447700900999"}
+	form := map[string]string{"MessageSid": "SM00000000000000000000000000000001", "From": "+447700900123", "Body": "STOP", "To": "+447700900999"}
 	path := "/webhooks/twilio/inbound"
 
 	s.postWebhook(t, path, form, "").problem(t, 403)
 	s.postWebhook(t, path, form, "bm90IGEgc2lnbmF0dXJl").problem(t, 403)
 	// Signed for another address: RESPITE_PUBLIC_URL must be what Twilio calls.
 	s.postWebhook(t, path, form, twiliotest.Sign(twiliotest.AuthToken, "https://elsewhere.example"+path, form)).problem(t, 403)
-	tampered := map[string]string{"From": "+447700900124", "Body": "STOP", "To": "+447700900999"}
+	tampered := map[string]string{"MessageSid": "SM00000000000000000000000000000001", "From": "+447700900124", "Body": "STOP", "To": "+447700900999"}
 	s.postWebhook(t, path, tampered, signed(path, form)).problem(t, 403)
 	if out, _ := s.notify.IsOptedOut(context.Background(), "+447700900123"); out {
 		t.Fatal("an unsigned request changed something")
@@ -86,7 +86,7 @@ func TestWebhooks_Signatures(t *testing.T) {
 
 func TestWebhooks_InboundHelp(t *testing.T) {
 	s := newTestServer(t, dbtest.SQLite(t), withTwilio)
-	form := map[string]string{"From": "+447700900123", "Body": "HELP"}
+	form := map[string]string{"MessageSid": "SM00000000000000000000000000000002", "From": "+447700900123", "Body": "HELP"}
 	r := s.postWebhook(t, "/webhooks/twilio/inbound", form, signed("/webhooks/twilio/inbound", form))
 	if r.status != 200 || !strings.Contains(string(r.body), "<Message>Leeds Carers Respite: for help, call 0113 496 0000.") {
 		t.Errorf("HELP = %d %s", r.status, r.body)
@@ -105,8 +105,12 @@ func TestWebhooks_DeliveryReceipts(t *testing.T) {
 		}
 		var m notify.Message
 		db.NewSelect().Model(&m).Where("dedupe_key = 'k'").Scan(ctx)
-		path := "/webhooks/twilio/status"
-		for _, status := range []string{"sent", "delivered", "sent"} {
+		// The callback URL names the outbox message, as the Twilio sender
+		// asks; Twilio's signature covers it.
+		path := "/webhooks/twilio/status?outbox=" + strconv.FormatInt(m.ID, 10)
+		// Twilio retries a callback it thinks failed, and anyone holding
+		// one can replay it: the repeats change nothing.
+		for _, status := range []string{"sent", "delivered", "sent", "delivered", "delivered"} {
 			form := map[string]string{"MessageSid": *m.ProviderMessageID, "MessageStatus": status, "AccountSid": twiliotest.AccountSID}
 			if r := s.postWebhook(t, path, form, signed(path, form)); r.status != 204 {
 				t.Fatalf("receipt %s = %d %s", status, r.status, r.body)
@@ -114,7 +118,52 @@ func TestWebhooks_DeliveryReceipts(t *testing.T) {
 		}
 		db.NewSelect().Model(&m).Where("dedupe_key = 'k'").Scan(ctx)
 		if m.Status != notify.StatusDelivered {
-			t.Errorf("after sent, delivered, sent: %s, want delivered", m.Status)
+			t.Errorf("after sent, delivered and replays: %s, want delivered", m.Status)
+		}
+		if n, _ := db.NewSelect().Table("sms_receipts").Where("provider_message_id = ?", *m.ProviderMessageID).Count(ctx); n != 2 {
+			t.Errorf("%d receipts stored, want 2 (sent and delivered, once each)", n)
+		}
+		// The outbox id is signed: moving it to another message breaks the
+		// signature.
+		form := map[string]string{"MessageSid": *m.ProviderMessageID, "MessageStatus": "delivered"}
+		s.postWebhook(t, "/webhooks/twilio/status?outbox=999", form, signed(path, form)).problem(t, 403)
+	})
+}
+
+func TestWebhooks_ReplayedInboundTextIsIgnored(t *testing.T) {
+	both(t, func(t *testing.T, db *bun.DB) {
+		s := newTestServer(t, db, withTwilio)
+		yes := 0
+		s.notify.SetInboundHook(func(ctx context.Context, from, body string) (string, bool, error) {
+			yes++
+			return "Thanks, your calendar is confirmed.", true, nil
+		})
+		path := "/webhooks/twilio/inbound"
+		post := func(sid, body string) string {
+			t.Helper()
+			form := map[string]string{"MessageSid": sid, "From": "+447700900123", "To": "+447700900999", "Body": body}
+			r := s.postWebhook(t, path, form, signed(path, form))
+			if r.status != 200 {
+				t.Fatalf("%s %s = %d %s", sid, body, r.status, r.body)
+			}
+			return string(r.body)
+		}
+		if body := post("SM00000000000000000000000000000010", "YES"); !strings.Contains(body, "calendar is confirmed") || yes != 1 {
+			t.Fatalf("YES = %s, counted %d", body, yes)
+		}
+		if body := post("SM00000000000000000000000000000010", "YES"); strings.Contains(body, "<Message>") || yes != 1 {
+			t.Errorf("the YES replayed = %s, counted %d; want no reply and counted once", body, yes)
+		}
+		post("SM00000000000000000000000000000011", "STOP")
+		post("SM00000000000000000000000000000012", "START")
+		post("SM00000000000000000000000000000011", "STOP")
+		if out, _ := s.notify.IsOptedOut(context.Background(), "+447700900123"); out {
+			t.Error("a replayed STOP opted the number out again after START")
+		}
+		form := map[string]string{"From": "+447700900123", "Body": "YES"}
+		p := s.postWebhook(t, path, form, signed(path, form)).problem(t, 422)
+		if diff := cmp.Diff([]string{"MessageSid"}, fieldNames(p)); diff != "" || yes != 1 {
+			t.Errorf("a text without MessageSid (-want +got):\n%s (counted %d)", diff, yes)
 		}
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/invopop/jsonschema"
 
 	"github.com/respite-uk/respite/accounts"
@@ -404,8 +403,8 @@ func toStaffUserJSON(u accounts.User) staffUserJSON {
 	}
 }
 
-// secondFactorLimits limit codes that were not right, per client address
-// and per account, with the same numbers as passwords (signInLimits). The
+// secondFactorLimits throttle codes that were not right, per client address
+// and per account, as passwords are (signInLimits). The
 // account is the pending sign-in's member of staff, so starting new sign-ins
 // with the password does not buy more tries.
 func (s *Server) secondFactorLimits() (perAddress, perAccount fiber.Handler) {
@@ -420,49 +419,16 @@ func (s *Server) secondFactorLimits() (perAddress, perAccount fiber.Handler) {
 			return "unknown" // every token nobody holds shares one count
 		}
 		return strconv.FormatInt(p.User.ID, 10)
-	})
+	}, tooManySignIns)
 }
 
-// passwordChangeLimits limit wrong current passwords when staff change
+// passwordChangeLimits throttle wrong current passwords when staff change
 // their own, per client address and per account, so a session left open
 // cannot be used to guess the password behind it.
 func (s *Server) passwordChangeLimits() (perAddress, perAccount fiber.Handler) {
 	return s.failureLimits("password-change", func(c *fiber.Ctx) string {
 		return strconv.FormatInt(principal(c).ID, 10)
-	})
-}
-
-// failureLimits returns limiters of failed requests per client address and
-// per account (as account says), with the sign-in limits' numbers.
-func (s *Server) failureLimits(name string, account func(*fiber.Ctx) string) (perAddress, perAccount fiber.Handler) {
-	window := s.deps.SignInWindow
-	if window <= 0 {
-		window = defaultSignInWindow
-	}
-	limit := func(max, def int) int {
-		if max <= 0 {
-			return def
-		}
-		return max
-	}
-	reached := func(c *fiber.Ctx) error { return errTooManySignIns }
-	perAddress = limiter.New(limiter.Config{
-		Max:                    limit(s.deps.SignInPerAddress, defaultSignInPerAddress),
-		Expiration:             window,
-		KeyGenerator:           func(c *fiber.Ctx) string { return name + ":addr:" + c.IP() },
-		LimitReached:           reached,
-		SkipSuccessfulRequests: true,
-		Storage:                s.deps.LimiterStorage,
-	})
-	perAccount = limiter.New(limiter.Config{
-		Max:                    limit(s.deps.SignInPerAccount, defaultSignInPerAccount),
-		Expiration:             window,
-		KeyGenerator:           func(c *fiber.Ctx) string { return name + ":acct:" + account(c) },
-		LimitReached:           reached,
-		SkipSuccessfulRequests: true,
-		Storage:                s.deps.LimiterStorage,
-	})
-	return perAddress, perAccount
+	}, tooManySignIns)
 }
 
 func (loginResponse) JSONSchemaExtend(s *jsonschema.Schema) {

@@ -966,17 +966,20 @@ func TestRun_Jobs(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("jobs list: %s", r)
 	}
-	for _, name := range []string{"sms-dispatch", "booking-reminders", "sessions-cleanup", "NEXT RUN (LONDON)"} {
+	for _, name := range []string{"host-nudges", "booking-reminders", "sessions-cleanup", "NEXT RUN (LONDON)"} {
 		if !strings.Contains(r.stdout, name) {
 			t.Errorf("jobs list does not show %q:\n%s", name, r.stdout)
 		}
 	}
-	r = respite(t, env, "", "jobs", "run", "sms-dispatch")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "sms-dispatch: ok in ") {
-		t.Errorf("jobs run sms-dispatch: %s", r)
+	if strings.Contains(r.stdout, "sms-dispatch") {
+		t.Errorf("jobs list shows sms-dispatch, which is no longer a job (every instance dispatches):\n%s", r.stdout)
+	}
+	r = respite(t, env, "", "jobs", "run", "sessions-cleanup")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "sessions-cleanup: ok in ") {
+		t.Errorf("jobs run sessions-cleanup: %s", r)
 	}
 	for _, line := range logLines(t, r.stderr) {
-		if line["msg"] == "job finished" && line["job"] != "sms-dispatch" {
+		if line["msg"] == "job finished" && line["job"] != "sessions-cleanup" {
 			t.Errorf("unexpected job log line %v", line)
 		}
 	}

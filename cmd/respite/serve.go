@@ -70,7 +70,10 @@ func open(e env) (*app, error) {
 	}
 	a := &app{cfg: cfg, log: log, db: db}
 	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
+		// redisstore.Options adds the dial, read, write and pool timeouts
+		// and honours each call's deadline, so a frozen Redis means a quick
+		// 503, not a hung request.
+		opts, err := redisstore.Options(cfg.RedisURL)
 		if err != nil {
 			_ = db.Close()
 			return nil, &config.Error{Variable: "REDIS_URL", Problem: "is not a valid Redis URL: " + err.Error()}
@@ -172,7 +175,8 @@ func (a *app) smsSender() (notify.Sender, error) {
 }
 
 // scheduleJobs registers every scheduled job. They start with serve; `respite
-// jobs run NAME` runs one by hand.
+// jobs run NAME` runs one by hand. Texts are not a job: each instance runs a
+// dispatcher of its own (see serve), which needs no lock.
 func (a *app) scheduleJobs() error {
 	var locker jobs.Locker = jobs.NewLocalLocker()
 	if a.rdb != nil {
@@ -181,11 +185,6 @@ func (a *app) scheduleJobs() error {
 	a.jobs = jobs.NewRunner(locker, a.log, a.metrics)
 	a.jobs.SetRunLog(jobs.NewBunRunLog(a.db))
 	for _, j := range []jobs.Job{
-		{
-			Name: "sms-dispatch", Schedule: "@every 5s", Timeout: 2 * time.Minute,
-			Description: "send the texts that are due from the outbox",
-			Run:         a.notify.DispatchDue,
-		},
 		{
 			Name: "booking-reminders", Schedule: "0 9 * * *", Timeout: 10 * time.Minute,
 			Description: "queue reminders a week and a day before each stay, and a follow-up the day after",
@@ -299,6 +298,13 @@ func serve(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("building the web service: %w", err)
 	}
 	a.jobs.Start()
+	// The SMS dispatcher runs on every instance, with no lock: messages are
+	// claimed row by row, so a dead instance holds up nothing but its own
+	// claims, for one lease. On shutdown it finishes the sends in flight.
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	dispatched := make(chan struct{})
+	go func() { a.notify.Run(dispatchCtx); close(dispatched) }()
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.Addr, err)
@@ -313,12 +319,19 @@ func serve(ctx context.Context, e env, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	a.log.Info("shutting down: finishing requests and jobs in flight", "grace", shutdownGrace)
+	a.log.Info("shutting down: finishing requests, jobs and texts in flight", "grace", shutdownGrace)
+	stopDispatch()
 	jobsDone := make(chan struct{})
 	go func() {
 		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		a.jobs.Stop(stopCtx)
+		// Sends in flight end within the SMS send timeout, well inside the
+		// grace; one that does not is checked by another instance later.
+		select {
+		case <-dispatched:
+		case <-stopCtx.Done():
+		}
 		close(jobsDone)
 	}()
 	if err := srv.App().ShutdownWithTimeout(shutdownGrace); err != nil {

@@ -36,6 +36,9 @@ func sessionEnded(c *fiber.Ctx) bool {
 // withSession reads the session cookie and, when it names a live session,
 // puts its principal in the request. It never refuses a request: pages
 // that need someone signed in say so with requireCarer or requireHost.
+// When the session cannot be read (the database is down) the error goes
+// to the error handler, which shows the 503 page with Retry-After rather
+// than treat the person as signed out.
 func (p *Pages) withSession(c *fiber.Ctx) error {
 	token := c.Cookies(sessionCookie)
 	if token == "" {
