@@ -28,6 +28,14 @@ const (
 	EmergencyLookup    = "emergency.lookup"
 	EmergencyPlacement = "emergency.placement"
 	SpotPlacement      = "emergency.spot_placement"
+	// EmergencyOverride: a person placed (or moved) where the place did not
+	// suit on paper; the reason says why not, and why all the same.
+	EmergencyOverride = "emergency.override"
+
+	// Changes to a stay (target kind "booking").
+	BookingExtended   = "booking.extended"    // nights added at the start or end
+	BookingEndedEarly = "booking.ended_early" // later nights freed; earlier ones kept
+	BookingMoved      = "booking.moved"       // some or all nights moved to another place
 
 	// Changes to staff accounts (target kind "staff_user").
 	StaffAdded             = "staff.added"

@@ -71,16 +71,19 @@ func (s *Service) AllowanceYears(ctx context.Context, actor accounts.Principal, 
 
 func allowanceIn(ctx context.Context, db bun.IDB, c Carer, start, next calendar.Date, now time.Time, exceptHold string) (Allowance, error) {
 	a := Allowance{YearStarts: start, YearEnds: next.AddDays(-1), Allowed: c.AllowanceNights}
+	// A stay counts from its arrival to its departure, or, when it was ended
+	// early and policy keeps the freed nights, to AllowanceKeptUntil.
 	var bookings []Booking
-	err := db.NewSelect().Model(&bookings).Column("arrive", "depart").
-		Where("carer_id = ?", c.ID).Where("arrive < ?", next).Where("depart > ?", start).
+	err := db.NewSelect().Model(&bookings).Column("arrive", "depart", "allowance_kept_until").
+		Where("carer_id = ?", c.ID).Where("arrive < ?", next).
+		Where("(depart > ? OR allowance_kept_until > ?)", start, start).
 		Where("(status = ? OR allowance_restored = ?)", StatusConfirmed, false).
 		Scan(ctx)
 	if err != nil {
 		return a, apperr.Wrapf(err, "reading the carer's bookings")
 	}
 	for _, b := range bookings {
-		a.Booked += overlap(b.Arrive, b.Depart, start, next)
+		a.Booked += overlap(b.Arrive, latest(b.Depart, b.AllowanceKeptUntil), start, next)
 	}
 	var holds []Hold
 	err = db.NewSelect().Model(&holds).Column("arrive", "depart").

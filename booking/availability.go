@@ -26,6 +26,13 @@ type Search struct {
 // LatLon is a point on the map.
 type LatLon struct{ Lat, Lon float64 }
 
+// OnTheMap reports whether l is a real point: degrees in range, and neither
+// NaN nor infinite.
+func (l LatLon) OnTheMap() bool {
+	// Written so that NaN, for which every comparison is false, fails.
+	return l.Lat >= -90 && l.Lat <= 90 && l.Lon >= -180 && l.Lon <= 180
+}
+
 // Option is a place that suits the person and is free every night.
 type Option struct {
 	Place      Place
@@ -221,6 +228,11 @@ func (sr *search) matchHost(h sharedlives.Host, arrive calendar.Date) matched {
 func (s *Service) newSearch(ctx context.Context, p Person, c Carer, near *LatLon, from, to calendar.Date, nights int) (*search, error) {
 	sr := &search{s: s, person: p, origin: LatLon{c.Latitude, c.Longitude}, now: s.now().UTC(), matched: map[matchKey]matched{}}
 	if near != nil {
+		if !near.OnTheMap() {
+			// NaN passes every comparison a caller might make, and a
+			// distance from it cannot be written as JSON.
+			return nil, apperr.Invalidf("near", "Give a point on the map: a latitude from -90 to 90 and a longitude from -180 to 180.")
+		}
 		sr.origin = *near
 	}
 	// Beds that cannot suit the person on any date need not have their

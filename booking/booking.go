@@ -39,12 +39,17 @@ type Place struct {
 type Hold struct {
 	bun.BaseModel `bun:"table:holds"`
 
-	ID            string        `bun:"id,pk"`
-	PersonID      int64         `bun:"person_id"`
-	CarerID       int64         `bun:"carer_id"`
-	PlaceKind     string        `bun:"place_kind"`
-	PlaceID       int64         `bun:"place_id"`
-	Slot          int           `bun:"slot"`
+	ID        string `bun:"id,pk"`
+	PersonID  int64  `bun:"person_id"`
+	CarerID   int64  `bun:"carer_id"`
+	PlaceKind string `bun:"place_kind"`
+	PlaceID   int64  `bun:"place_id"`
+	Slot      int    `bun:"slot"` // the slot on the first night (see NightSlots)
+	// NightSlots is the slot held on each night, in order. A bed has one
+	// slot (0); a host's stay may take a different slot each night, so
+	// that a stay fits whenever each night has room. Holds made before
+	// night slots were recorded have none, and hold Slot on every night.
+	NightSlots    []int         `bun:"night_slots"`
 	Arrive        calendar.Date `bun:"arrive"`
 	Depart        calendar.Date `bun:"depart"`
 	CreatedByKind string        `bun:"created_by_kind"`
@@ -77,9 +82,48 @@ type Booking struct {
 	CancelledByID     *int64        `bun:"cancelled_by_id"`
 	CancelReason      *string       `bun:"cancel_reason"`
 	AllowanceRestored bool          `bun:"allowance_restored"`
-	CreatedAt         time.Time     `bun:"created_at"`
-	UpdatedAt         time.Time     `bun:"updated_at"`
+	// MovedFromBookingID names the booking this one continues, when a stay
+	// was moved to another place part-way through (see Service.Move).
+	MovedFromBookingID *int64 `bun:"moved_from_booking_id"`
+	// EndedEarlyAt is when the stay was ended early (Service.EndEarly, or
+	// Cancel on a stay under way); BookedDepart is the departure it was
+	// booked to before that. The nights before Depart were kept.
+	EndedEarlyAt *time.Time    `bun:"ended_early_at"`
+	BookedDepart calendar.Date `bun:"booked_depart"`
+	// AllowanceKeptUntil, when after Depart, is how far the stay still
+	// counts against the allowance: the nights freed by ending it early
+	// that policy keeps (Options.KeepAllowanceOnLateCancel).
+	AllowanceKeptUntil calendar.Date `bun:"allowance_kept_until"`
+	// OverrideProblems says why the place did not suit the person on paper
+	// ("It has no hoist; The home does not take children"), and
+	// OverrideReason why duty staff placed them there all the same. Both
+	// are empty unless a placement or move was made despite them.
+	OverrideProblems string    `bun:"override_problems"`
+	OverrideReason   string    `bun:"override_reason"`
+	CreatedAt        time.Time `bun:"created_at"`
+	UpdatedAt        time.Time `bun:"updated_at"`
 }
+
+// slotOn is the slot the hold keeps on the i-th night of its stay.
+func (h Hold) slotOn(i int) int {
+	if i >= 0 && i < len(h.NightSlots) {
+		return h.NightSlots[i]
+	}
+	return h.Slot
+}
+
+// nightSlots is the slot the hold keeps on each night, in order.
+func (h Hold) nightSlots() []int {
+	out := make([]int, h.Arrive.DaysUntil(h.Depart))
+	for i := range out {
+		out[i] = h.slotOn(i)
+	}
+	return out
+}
+
+// Overridden reports whether the stay was placed where it did not suit on
+// paper (see OverrideProblems).
+func (b Booking) Overridden() bool { return b.OverrideReason != "" }
 
 // Night is one place-night-slot a booking occupies. Its primary key is what
 // makes a double booking impossible.

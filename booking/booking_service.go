@@ -19,10 +19,15 @@ import (
 
 // BookingFilter narrows a list of bookings.
 type BookingFilter struct {
-	From, To  calendar.Date // stays overlapping [From, To]; zero for open ends
-	Place     *Place
-	PersonID  int64
-	Status    string
+	From, To calendar.Date // stays overlapping [From, To]; zero for open ends
+	Place    *Place
+	PersonID int64
+	Status   string
+	// Reference finds a booking by its reference, typed any way
+	// ("k7m4qx", "K7M-4QX"); Mobile finds a carer's bookings by their
+	// mobile number, written any UK way (see tidyFinders).
+	Reference string
+	Mobile    string
 	Page      paging.Request
 	carerOnly int64
 }
@@ -43,6 +48,7 @@ func (s *Service) Bookings(ctx context.Context, actor accounts.Principal, f Book
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
 		fields.Add("to", "The end of the range must be on or after its start.")
 	}
+	f.tidyFinders(&fields)
 	if err := fields.Err(); err != nil {
 		return paging.Page[Booking]{}, err
 	}
@@ -67,6 +73,12 @@ func (s *Service) Bookings(ctx context.Context, actor accounts.Principal, f Book
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
+	if f.Reference != "" {
+		q = q.Where("reference = ?", f.Reference)
+	}
+	if f.Mobile != "" {
+		q = q.Where("carer_id IN (SELECT c.id FROM carers AS c WHERE c.mobile = ?)", f.Mobile)
+	}
 	if err := q.Scan(ctx); err != nil {
 		return paging.Page[Booking]{}, apperr.Wrapf(err, "listing bookings")
 	}
@@ -89,8 +101,14 @@ func (s *Service) Booking(ctx context.Context, actor accounts.Principal, id int6
 // Cancel cancels a booking: its nights are freed at once, its nights go
 // back to the allowance (unless policy keeps them), and the carer is told.
 // A carer may cancel their own up to Options.CancelCutoff before arrival;
-// staff at any time, giving a reason. It returns ErrBookingNotFound,
-// ErrAlreadyCancelled, ErrCancelTooLate or an Invalid error.
+// staff at any time, giving a reason.
+//
+// Cancelling a stay already under way (it arrived before today) ends it
+// early, today: the nights already spent stay booked and count as used,
+// only the rest are freed, and the booking stays confirmed with its new
+// departure (see EndEarly). A stay that has already ended cannot be
+// cancelled (ErrStayOver). It returns ErrBookingNotFound,
+// ErrAlreadyCancelled, ErrCancelTooLate, ErrStayOver or an Invalid error.
 func (s *Service) Cancel(ctx context.Context, actor accounts.Principal, id int64, reason string) (Booking, error) {
 	reason = strings.TrimSpace(reason)
 	b, err := s.Booking(ctx, actor, id)
@@ -111,6 +129,18 @@ func (s *Service) Cancel(ctx context.Context, actor accounts.Principal, id int64
 	}
 	if len(reason) > 1000 {
 		return Booking{}, apperr.Invalidf("reason", "Keep the reason to 1,000 characters.")
+	}
+	if today := s.today(); b.Arrive.Before(today) {
+		// Under way: the nights spent are kept, the rest freed.
+		if !b.Depart.After(today) {
+			return Booking{}, ErrStayOver.Reason("That stay ended on %s, so there is nothing left to cancel.", b.Depart.Long())
+		}
+		return s.changeBooking(ctx, b.ID, func(ctx context.Context, tx bun.Tx, b Booking) error {
+			if !b.Depart.After(today) {
+				return ErrStayOver.Reason("That stay ended on %s, so there is nothing left to cancel.", b.Depart.Long())
+			}
+			return s.endEarly(ctx, tx, actor, b, today, reason, now)
+		})
 	}
 	restore := !(staff && now.After(deadline) && s.opts.KeepAllowanceOnLateCancel)
 
@@ -152,7 +182,7 @@ func (s *Service) Cancel(ctx context.Context, actor accounts.Principal, id int64
 		}); err != nil {
 			return err
 		}
-		if err := s.tellHost(ctx, tx, b, pl, notify.TemplateHostGuestCancelled, "host-cancelled"); err != nil {
+		if err := s.tellPlace(ctx, tx, b, pl, placeCancelled, "cancelled"); err != nil {
 			return err
 		}
 		if staff {

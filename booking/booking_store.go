@@ -212,13 +212,24 @@ var (
 	errIdempotencyClash = apperr.New(apperr.Conflict, "A booking was just made with the same Idempotency-Key.")
 )
 
-// insertNights writes one row per night: the primary key refuses any night
+// insertNights writes one row per night of the booking's stay, slots[i]
+// being the slot on the i-th night: the primary key refuses any night
 // already taken at that place and slot, and any night the person already
 // has a stay.
-func insertNights(ctx context.Context, db bun.IDB, b Booking, slot int) error {
+func insertNights(ctx context.Context, db bun.IDB, b Booking, slots []int) error {
+	return insertNightsFrom(ctx, db, b, b.Arrive, b.Depart, slots)
+}
+
+// insertNightsFrom writes the rows of the booking's nights from from to to
+// only, slots[i] being the slot on the i-th of them: the nights a change
+// adds to a stay.
+func insertNightsFrom(ctx context.Context, db bun.IDB, b Booking, from, to calendar.Date, slots []int) error {
+	if len(slots) != from.DaysUntil(to) {
+		return apperr.Wrapf(errSlotCount, "booking %d from %s to %s", b.ID, from, to)
+	}
 	var nights []Night
-	for d := b.Arrive; d.Before(b.Depart); d = d.AddDays(1) {
-		nights = append(nights, Night{PlaceKind: b.PlaceKind, PlaceID: b.PlaceID, Night: d, Slot: slot, BookingID: b.ID, PersonID: b.PersonID})
+	for i, slot := range slots {
+		nights = append(nights, Night{PlaceKind: b.PlaceKind, PlaceID: b.PlaceID, Night: from.AddDays(i), Slot: slot, BookingID: b.ID, PersonID: b.PersonID})
 	}
 	// Under a savepoint, so that after a refusal the transaction can still
 	// ask which key refused (PostgreSQL spoils a transaction on an error).
@@ -228,7 +239,7 @@ func insertNights(ctx context.Context, db bun.IDB, b Booking, slot int) error {
 	})
 	if migrations.ViolatedConstraint(err) == migrations.Unique {
 		// The person's own stay elsewhere, or the place's night?
-		if mine, cerr := personHasNights(ctx, db, b); cerr == nil && mine {
+		if mine, cerr := personHasNights(ctx, db, b, from, to); cerr == nil && mine {
 			return ErrOtherStay.Because(err)
 		}
 		return ErrNightsTaken.Because(err)
@@ -236,11 +247,14 @@ func insertNights(ctx context.Context, db bun.IDB, b Booking, slot int) error {
 	return apperr.Wrapf(err, "booking nights")
 }
 
+// errSlotCount: a fault in the caller, never the user's doing.
+var errSlotCount = apperr.New(apperr.Internal, "a slot is needed for each night")
+
 // personHasNights reports whether the booking's person already has a
-// booked night in its stay.
-func personHasNights(ctx context.Context, db bun.IDB, b Booking) (bool, error) {
+// booked night, in another booking, from from to to.
+func personHasNights(ctx context.Context, db bun.IDB, b Booking, from, to calendar.Date) (bool, error) {
 	return db.NewSelect().TableExpr("booking_nights").
-		Where("person_id = ?", b.PersonID).Where("night >= ? AND night < ?", b.Arrive, b.Depart).Exists(ctx)
+		Where("person_id = ?", b.PersonID).Where("booking_id <> ?", b.ID).Where("night >= ? AND night < ?", from, to).Exists(ctx)
 }
 
 func bookingByID(ctx context.Context, db bun.IDB, id int64) (Booking, error) {

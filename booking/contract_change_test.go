@@ -61,6 +61,13 @@ func TestContractChange(t *testing.T) {
 			}
 			unchanged(t)
 		})
+		t.Run("a rate over £10,000 a night is refused as a typing mistake", func(t *testing.T) {
+			_, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{NightlyRatePence: ptr(int64(providers.MaxNightlyRatePence + 1))})
+			if fields, _ := apperr.FieldNames(err); strings.Join(fields, ",") != "nightly_rate_pence" {
+				t.Errorf("UpdateContract with a huge rate = %v", err)
+			}
+			unchanged(t)
+		})
 		t.Run("a reference another contract has is refused", func(t *testing.T) {
 			other := f.mkHome(t, "Other", 53.8, -1.55, providers.ProviderInput{})
 			if _, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{Reference: &other.contract.Reference}); !errors.Is(err, providers.ErrReferenceTaken) {

@@ -225,6 +225,26 @@ func referenceFor(key string) (ref string, ok bool) {
 	return key[:3] + "-" + key[3:], true
 }
 
+// tidyFinders writes the filter's reference and mobile number as they are
+// stored (K7M-4QX, +447700900123), however they were typed, adding to
+// fields a message for either that cannot be one.
+func (f *BookingFilter) tidyFinders(fields *apperr.Fields) {
+	if f.Reference != "" {
+		ref, ok := referenceFor(searchKey(f.Reference))
+		if !ok {
+			fields.Add("reference", "A booking reference is 6 letters and numbers, like K7M-4QX (there is no O, 0, I or 1 in one).")
+		}
+		f.Reference = ref
+	}
+	if f.Mobile != "" {
+		e164, err := contact.ParsePhone(f.Mobile)
+		if err != nil {
+			fields.Add("mobile", "Enter a mobile number, like 07700 900123.")
+		}
+		f.Mobile = e164
+	}
+}
+
 // CarerFile is what the duty officer's page about a carer shows.
 type CarerFile struct {
 	// Carer is the whole record, with the emergency plan and emergency
@@ -254,18 +274,10 @@ func (s *Service) CarerFile(ctx context.Context, actor accounts.Principal, carer
 	}
 	// Stays are read first and on their own (Stays reads outside any
 	// transaction); if the audited reads below fail, nothing is shown.
-	stays, _, err := s.Stays(ctx, actor, carerID)
-	if err != nil {
+	var file CarerFile
+	var err error
+	if file.Current, file.Upcoming, err = s.StaysNowAndNext(ctx, actor, carerID); err != nil {
 		return CarerFile{}, err
-	}
-	file := CarerFile{Current: []Stay{}, Upcoming: []Stay{}}
-	today := s.today()
-	for _, st := range stays {
-		if st.Arrive.After(today) {
-			file.Upcoming = append(file.Upcoming, st)
-		} else {
-			file.Current = append(file.Current, st)
-		}
 	}
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -281,4 +293,28 @@ func (s *Service) CarerFile(ctx context.Context, actor accounts.Principal, carer
 		return CarerFile{}, err
 	}
 	return file, nil
+}
+
+// StaysNowAndNext returns a carer's confirmed stays under way today
+// (arrived on or before today, departing after it: where their people are
+// now) and those arriving after today, soonest first: what the duty team
+// needs to know before placing anyone. Neither is ever nil. It returns
+// ErrNotAllowed to staff other than duty and administrators,
+// ErrCarerNotFound, and to a carer asking about anyone else,
+// ErrCarerNotFound too.
+func (s *Service) StaysNowAndNext(ctx context.Context, actor accounts.Principal, carerID int64) (current, upcoming []Stay, err error) {
+	stays, _, err := s.Stays(ctx, actor, carerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	current, upcoming = []Stay{}, []Stay{}
+	today := s.today()
+	for _, st := range stays {
+		if st.Arrive.After(today) {
+			upcoming = append(upcoming, st)
+		} else {
+			current = append(current, st)
+		}
+	}
+	return current, upcoming, nil
 }

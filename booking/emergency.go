@@ -223,7 +223,10 @@ func sentences(problems []string) []string {
 // specialisms and age groups could suit the person: homes to ring.
 func (s *Service) spotSuggestions(ctx context.Context, p Person, c Carer, arrive calendar.Date) ([]EmergencyOption, error) {
 	var homes []providers.Provider
-	if err := s.db.NewSelect().Model(&homes).Where("active = ?", true).OrderExpr("id").Scan(ctx); err != nil {
+	if err := s.db.NewSelect().Model(&homes).Where("active = ?", true).OrderExpr("id").
+		// A home closed whole on the first night (providers.Closure) is not one to ring.
+		Where("NOT EXISTS (SELECT 1 FROM closures AS cl WHERE cl.provider_id = provider.id AND cl.bed_id IS NULL AND cl.starts_on <= ? AND cl.ends_on >= ?)", arrive, arrive).
+		Scan(ctx); err != nil {
 		return nil, apperr.Wrapf(err, "reading homes")
 	}
 	var out []EmergencyOption
@@ -250,12 +253,14 @@ func (s *Service) spotSuggestions(ctx context.Context, p Person, c Carer, arrive
 
 func (s *Service) checkEmergencyStay(arrive, depart calendar.Date) error {
 	var f apperr.Fields
-	today := s.today()
+	today, tonight := s.today(), s.Tonight()
 	switch {
 	case arrive.IsZero():
 		f.Add("arrive", "Enter the arrival date as YYYY-MM-DD.")
-	case arrive.Before(today):
+	case arrive.Before(tonight) && tonight == today:
 		f.Add("arrive", "An emergency placement starts today at the earliest.")
+	case arrive.Before(tonight):
+		f.Add("arrive", "An emergency placement starts on %s at the earliest: the night under way.", tonight.Long())
 	case arrive.After(today.AddDays(2)):
 		f.Add("arrive", "An emergency placement starts within two days; book further ahead as a planned stay.")
 	}
@@ -275,15 +280,27 @@ type EmergencyRequest struct {
 	PersonID       int64
 	Place          Place
 	Arrive, Depart calendar.Date
-	Reason         string
+	Reason         string // why the placement is needed
+	// Override is why the person is placed here although the place does
+	// not suit them on paper (it has no hoist, the home does not take
+	// children). Without it such a place is refused; with it the placement
+	// is made, audited as an override, and the reasons it did not suit are
+	// kept on the booking for the home to see. The person's record is
+	// never changed to make the match.
+	Override string
 }
+
+// maxReasonLength bounds every reason staff type.
+const maxReasonLength = 1000
 
 // PlaceEmergency makes a confirmed emergency booking in one transaction,
 // without the hold layer: the night rows refuse a taken night (409). The
 // nights count against the allowance but are not limited by it. The place
 // and the carer's emergency contact are texted at once, and the placement is
-// audited. It returns ErrDutyOnly, ErrPersonNotFound, ErrPlaceNotFound,
-// ErrNightsTaken, or an Invalid error.
+// audited. It may start on the night under way (see Tonight). It returns
+// ErrDutyOnly, ErrPersonNotFound, ErrPlaceNotFound, ErrNightsTaken,
+// ErrUnsuitable (a place that does not suit, without an override), or an
+// Invalid error.
 func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, req EmergencyRequest) (Booking, error) {
 	if !actor.IsStaff(accounts.RoleDuty) {
 		return Booking{}, ErrDutyOnly
@@ -292,9 +309,16 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 	if err != nil {
 		return Booking{}, err
 	}
+	req.Override = strings.TrimSpace(req.Override)
 	var f apperr.Fields
 	if strings.TrimSpace(req.Reason) == "" {
 		f.Add("reason", "Say why this emergency placement is needed; it is kept on the record.")
+	}
+	if len(req.Reason) > maxReasonLength {
+		f.Add("reason", "Keep the reason to 1,000 characters.")
+	}
+	if len(req.Override) > maxReasonLength {
+		f.Add("override", "Keep the reason to 1,000 characters.")
 	}
 	if req.Place.Kind != PlaceBed && req.Place.Kind != PlaceHost {
 		f.Add("place.kind", "Choose bed or host.")
@@ -304,7 +328,7 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 		return Booking{}, err
 	}
 	now := s.now().UTC()
-	slots := []int{0}
+	var ov override
 	if req.Place.Kind == PlaceBed {
 		found, err := bedCandidates(ctx, s.db, req.Arrive, req.Depart, allBedTypes, now, []int64{req.Place.ID}, true)
 		if err != nil {
@@ -318,8 +342,9 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 			}
 			return Booking{}, ErrNightsTaken.Reason("That bed is not free on every night from %s to %s. Choose another option.", req.Arrive.Long(), req.Depart.Long())
 		}
-		if _, _, problems := match(p, req.Arrive, found[0]); len(problems) > 0 {
-			return Booking{}, ErrUnsuitable.Reason("%s at %s does not suit %s: %s.", found[0].Label, found[0].ProviderName, p.Name, strings.Join(problems, "; "))
+		_, _, problems := match(p, req.Arrive, found[0])
+		if ov, err = overrideFor(fmt.Sprintf("%s at %s", found[0].Label, found[0].ProviderName), p, problems, req.Override); err != nil {
+			return Booking{}, err
 		}
 	} else {
 		found, err := hostCandidates(ctx, s.db, sharedlives.OfferEmergency, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID})
@@ -329,10 +354,10 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 		if len(found) == 0 {
 			return Booking{}, ErrNightsTaken.Reason("That host cannot take an emergency guest on every night from %s to %s.", req.Arrive.Long(), req.Depart.Long())
 		}
-		if _, _, problems := matchHost(p, req.Arrive, found[0].host, now); len(problems) > 0 {
-			return Booking{}, ErrUnsuitable.Reason("%s does not suit %s: %s.", hostName(found[0].host), p.Name, strings.Join(problems, "; "))
+		_, _, problems := matchHost(p, req.Arrive, found[0].host, now)
+		if ov, err = overrideFor(hostName(found[0].host), p, problems, req.Override); err != nil {
+			return Booking{}, err
 		}
-		slots = found[0].slots
 	}
 	var b Booking
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
@@ -351,6 +376,7 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 				return ErrNightsTaken.Reason("That bed is not free on every night from %s to %s. Choose another option.", req.Arrive.Long(), req.Depart.Long())
 			}
 		}
+		choices := [][]int{sameSlot(req.Arrive.DaysUntil(req.Depart), 0)}
 		if req.Place.Kind == PlaceHost {
 			found, err := hostCandidates(ctx, tx, sharedlives.OfferEmergency, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID})
 			if err != nil {
@@ -359,23 +385,76 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 			if len(found) == 0 {
 				return ErrNightsTaken.Reason("That host cannot take an emergency guest on every night from %s to %s.", req.Arrive.Long(), req.Depart.Long())
 			}
-			slots = found[0].slots
+			choices = slotChoices(found[0])
 		}
 		var err error
-		b, err = s.insertEmergency(ctx, tx, actor, p, c, req.Place, slots, req.Arrive, req.Depart, now)
+		b, err = s.insertEmergency(ctx, tx, actor, p, c, req.Place, choices, req.Arrive, req.Depart, ov, now)
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, now, actor, audit.EmergencyPlacement, "booking", b.ID, req.Reason)
+		if err := audit.Record(ctx, tx, now, actor, audit.EmergencyPlacement, "booking", b.ID, req.Reason); err != nil {
+			return err
+		}
+		return ov.record(ctx, tx, now, actor, b.ID)
 	})
 	return b, err
 }
 
+// override is a placement made although the place does not suit the
+// person on paper: why not, and why all the same. The zero value is no
+// override.
+type override struct {
+	problems string // "It has no hoist; The home does not take children"
+	reason   string
+}
+
+// overrideFor decides what to do with a place's problems for a person:
+// none is no override; problems without a reason are ErrUnsuitable, saying
+// how to place the person there all the same; problems with one are an
+// override. A reason given where the place suits is not needed and not kept.
+func overrideFor(placeName string, p Person, problems []string, reason string) (override, error) {
+	if len(problems) == 0 {
+		return override{}, nil
+	}
+	if reason == "" {
+		return override{}, ErrUnsuitable.Reason("%s does not suit %s: %s. To place them there all the same, give a reason to override; it is kept on the record and shown to the home.", placeName, p.Name, strings.Join(problems, "; "))
+	}
+	return override{problems: strings.Join(sentences(problems), "; "), reason: reason}, nil
+}
+
+// apply writes the override on a booking about to be stored.
+func (ov override) apply(b *Booking) { b.OverrideProblems, b.OverrideReason = ov.problems, ov.reason }
+
+// record audits the override (emergency.override), in the placement's
+// transaction; with no override it does nothing.
+func (ov override) record(ctx context.Context, db bun.IDB, now time.Time, actor accounts.Principal, bookingID int64) error {
+	if ov.reason == "" {
+		return nil
+	}
+	return audit.Record(ctx, db, now, actor, audit.EmergencyOverride, "booking", bookingID, overrideWords(ov.problems, ov.reason))
+}
+
+// overrideWords is how an override reads on the record and to the home:
+// "Placed despite: It has no hoist; reason: the only bed tonight".
+func overrideWords(problems, reason string) string {
+	return "Placed despite: " + problems + "; reason: " + reason
+}
+
+// slotChoices lists the ways to give a stay a host's free slots, a slot a
+// night, to try in turn.
+func slotChoices(hc hostCandidate) [][]int {
+	out := make([][]int, hc.choices())
+	for try := range out {
+		out[try] = hc.slotsFor(try)
+	}
+	return out
+}
+
 var allBedTypes = providers.BedTypes
 
-// insertEmergency writes the booking, its nights (trying each free slot),
-// and the urgent texts.
-func (s *Service) insertEmergency(ctx context.Context, tx bun.IDB, actor accounts.Principal, p Person, c Carer, pl Place, slots []int, arrive, depart calendar.Date, now time.Time) (Booking, error) {
+// insertEmergency writes the booking, its nights (trying each choice of
+// free slots in turn), and the urgent texts.
+func (s *Service) insertEmergency(ctx context.Context, tx bun.IDB, actor accounts.Principal, p Person, c Carer, pl Place, choices [][]int, arrive, depart calendar.Date, ov override, now time.Time) (Booking, error) {
 	info, err := placeInfo(ctx, tx, pl.Kind, pl.ID)
 	if err != nil {
 		return Booking{}, err
@@ -385,39 +464,23 @@ func (s *Service) insertEmergency(ctx context.Context, tx bun.IDB, actor account
 		Arrive: arrive, Depart: depart, Nights: arrive.DaysUntil(depart), NightlyRatePence: info.rate,
 		CreatedByKind: string(actor.Kind), CreatedByID: actor.ID, CreatedAt: now, UpdatedAt: now,
 	}
+	ov.apply(&b)
 	if err := insertBooking(ctx, tx, &b); err != nil {
 		return Booking{}, err
 	}
-	// Each try is under its own savepoint: a host's next free slot can be
-	// tried after a rival took this one.
-	err = ErrNightsTaken
-	for _, slot := range slots {
-		if err = insertNights(ctx, tx, b, slot); !errors.Is(err, ErrNightsTaken) {
-			break
-		}
-	}
-	if err != nil {
+	if err := insertNightsTrying(ctx, tx, b, b.Arrive, b.Depart, choices); err != nil {
 		return Booking{}, err
 	}
-	// Urgent texts, day or night: the place, and the carer's emergency
-	// contact. No care details in either.
-	placePhone := info.hostMobile
-	if pl.Kind == PlaceBed {
-		placePhone, err = bedPhone(ctx, tx, pl.ID)
-		if err != nil {
-			return Booking{}, err
-		}
-	}
-	if err := s.notify.Enqueue(ctx, tx, notify.Outgoing{
-		DedupeKey: bookingKey(b.ID, "emergency-place"), To: placePhone, Template: notify.TemplateEmergencyPlacementPlace,
-		Data: notify.Data{Reference: b.Reference, Arrive: b.Arrive},
-	}); err != nil {
+	// Urgent texts, day or night: the place (unless it is a home with no
+	// mobile for texts, which duty staff ring), and the carer's emergency
+	// contact, in words for the contact. No care details in either.
+	if err := s.tellEmergencyPlace(ctx, tx, b, info, "emergency-place"); err != nil {
 		return Booking{}, err
 	}
 	if c.EmergencyContactPhone != nil && *c.EmergencyContactPhone != "" {
 		if err := s.notify.Enqueue(ctx, tx, notify.Outgoing{
 			DedupeKey: bookingKey(b.ID, "emergency-contact"), To: *c.EmergencyContactPhone, Template: notify.TemplateEmergencyPlacementContact,
-			Data: notify.Data{Place: info.name},
+			Data: notify.Data{Place: info.name, Arrive: b.Arrive, Reference: b.Reference},
 		}); err != nil {
 			return Booking{}, err
 		}
@@ -425,11 +488,33 @@ func (s *Service) insertEmergency(ctx context.Context, tx bun.IDB, actor account
 	return b, nil
 }
 
-func bedPhone(ctx context.Context, db bun.IDB, bedID int64) (string, error) {
-	var phone string
-	err := db.NewSelect().ColumnExpr("p.phone").TableExpr("beds AS b").Join("JOIN providers AS p ON p.id = b.provider_id").
-		Where("b.id = ?", bedID).Scan(ctx, &phone)
-	return phone, apperr.Wrapf(err, "reading the home's phone for bed %d", bedID)
+// insertNightsTrying writes the booking's nights from from to to with the
+// first choice of slots the database accepts. Each try is under its own
+// savepoint (insertNights), so a host's next free slots can be tried after a
+// rival took one of these.
+func insertNightsTrying(ctx context.Context, tx bun.IDB, b Booking, from, to calendar.Date, choices [][]int) error {
+	var err error = ErrNightsTaken
+	for _, slots := range choices {
+		if err = insertNightsFrom(ctx, tx, b, from, to, slots); !errors.Is(err, ErrNightsTaken) {
+			break
+		}
+	}
+	return err
+}
+
+// tellEmergencyPlace texts the host (their mobile) or care home (its
+// notifications mobile) at once that an emergency stay is arriving, in the
+// stay's transaction. A home without a mobile for texts is not texted (its
+// main line may well be a landline, which cannot take a text): the duty
+// officer's confirmation says to ring it (PlaceTold).
+func (s *Service) tellEmergencyPlace(ctx context.Context, tx bun.IDB, b Booking, info place, event string) error {
+	if info.textTo == "" {
+		return nil
+	}
+	return s.notify.Enqueue(ctx, tx, notify.Outgoing{
+		DedupeKey: bookingKey(b.ID, event), To: info.textTo, Template: notify.TemplateEmergencyPlacementPlace,
+		Data: notify.Data{Reference: b.Reference, Arrive: b.Arrive},
+	})
 }
 
 // SpotRequest records a spot purchase made by phone for an emergency.
@@ -461,6 +546,8 @@ func (s *Service) SpotPlacement(ctx context.Context, actor accounts.Principal, r
 		f.Add("nightly_rate_pence", "Enter the agreed nightly rate in pence.")
 	case *req.NightlyRatePence < 0:
 		f.Add("nightly_rate_pence", "The nightly rate cannot be negative.")
+	case *req.NightlyRatePence > providers.MaxNightlyRatePence:
+		f.Add("nightly_rate_pence", "A nightly rate over £%d is almost certainly a typing mistake; check it (rates are in pence).", providers.MaxNightlyRatePence/100)
 	}
 	f.OneOf("bed_type", req.BedType, providers.BedTypes)
 	f.Merge("", s.checkEmergencyStay(req.Arrive, req.Depart))
@@ -473,6 +560,17 @@ func (s *Service) SpotPlacement(ctx context.Context, actor accounts.Principal, r
 	}
 	if _, _, problems := match(p, req.Arrive, bedCandidate{BedType: req.BedType, Specialisms: home.Specialisms, AgeGroups: home.AgeGroups, Features: p.Requirements}); len(problems) > 0 {
 		return Booking{}, ErrUnsuitable.Reason("A %s bed at %s does not suit %s: %s.", words(req.BedType), home.Name, p.Name, strings.Join(problems, "; "))
+	}
+	// A home closed to admissions (an outbreak) is closed to a spot
+	// purchase too: its new spot bed would otherwise slip past the closure.
+	closures, err := s.providers.Closures(ctx, home.ID)
+	if err != nil {
+		return Booking{}, err
+	}
+	for _, cl := range closures {
+		if cl.WholeHome() && !cl.StartsOn.After(req.Depart.AddDays(-1)) && !cl.EndsOn.Before(req.Arrive) {
+			return Booking{}, ErrNightsTaken.Reason("%s is closed to admissions from %s to %s (%s). Choose another home.", home.Name, cl.StartsOn.Long(), cl.EndsOn.Long(), cl.Reason)
+		}
 	}
 	now := s.now().UTC()
 	var b Booking
@@ -491,7 +589,7 @@ func (s *Service) SpotPlacement(ctx context.Context, actor accounts.Principal, r
 			return apperr.Wrapf(err, "recording spot bed")
 		}
 		var err error
-		b, err = s.insertEmergency(ctx, tx, actor, p, c, Place{Kind: PlaceBed, ID: bed.ID}, []int{0}, req.Arrive, req.Depart, now)
+		b, err = s.insertEmergency(ctx, tx, actor, p, c, Place{Kind: PlaceBed, ID: bed.ID}, [][]int{sameSlot(req.Arrive.DaysUntil(req.Depart), 0)}, req.Arrive, req.Depart, override{}, now)
 		if err != nil {
 			return err
 		}

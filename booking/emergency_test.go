@@ -50,7 +50,7 @@ func TestEmergency_Tonight(t *testing.T) {
 		f := newFixture(t, db, redisstore.NewHoldStore(dead, "x:"))
 		f.clk.Set(london("2027-04-03 03:00"))
 		ctx := context.Background()
-		home := f.mkHome(t, "Meadow View", 53.81, -1.55, providers.ProviderInput{Specialisms: []string{"dementia"}},
+		home := f.mkHome(t, "Meadow View", 53.81, -1.55, providers.ProviderInput{Specialisms: []string{"dementia"}, NotificationsMobile: "07700 900501"},
 			providers.BedInput{BedType: "residential_dementia", EmergencyReserved: true},
 			providers.BedInput{BedType: "residential_dementia"},
 		)

@@ -13,7 +13,7 @@ import (
 // arrive, found by reading the window from from to to at once, as
 // NearbyDates does, and by reading the stay alone, as Availability,
 // CreateHold and Confirm do. Each place is written "bed 3" or
-// "host 2 slots [0 1]"; emergency beds are included.
+// "host 2 slots [[0 1] [1]]" (the slots free each night); emergency beds are included.
 func (s *Service) FreeBothWays(ctx context.Context, from, to, arrive calendar.Date, nights int) (inWindow, alone []string, err error) {
 	now, today, depart := s.now().UTC(), s.today(), arrive.AddDays(nights)
 	bw, err := loadBedWindow(ctx, s.db, from, to, nights, allBedTypes, now, nil, true, nil)
@@ -41,7 +41,7 @@ func describe(beds []bedCandidate, hosts []hostCandidate) []string {
 		out = append(out, fmt.Sprintf("bed %d", b.BedID))
 	}
 	for _, h := range hosts {
-		out = append(out, fmt.Sprintf("host %d slots %v", h.host.ID, h.slots))
+		out = append(out, fmt.Sprintf("host %d slots %v", h.host.ID, h.free))
 	}
 	return out
 }

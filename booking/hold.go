@@ -23,11 +23,16 @@ type HoldStore interface {
 }
 
 // nightKeys names the hold store keys for a place's slot on each night of a
-// stay: "bed:12:0:2027-04-03".
-func nightKeys(placeKind string, placeID int64, slot int, arrive, depart calendar.Date) []string {
-	var keys []string
-	for d := arrive; d.Before(depart); d = d.AddDays(1) {
-		keys = append(keys, fmt.Sprintf("%s:%d:%d:%s", placeKind, placeID, slot, d))
+// stay, slots[i] being the slot on the i-th night: "host:12:1:2027-04-03".
+func nightKeys(placeKind string, placeID int64, arrive calendar.Date, slots []int) []string {
+	keys := make([]string, len(slots))
+	for i, slot := range slots {
+		keys[i] = fmt.Sprintf("%s:%d:%d:%s", placeKind, placeID, slot, arrive.AddDays(i))
 	}
 	return keys
+}
+
+// holdKeys names the hold store keys a hold claims.
+func holdKeys(h Hold) []string {
+	return nightKeys(h.PlaceKind, h.PlaceID, h.Arrive, h.nightSlots())
 }

@@ -50,7 +50,10 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		return Hold{}, err
 	}
 	now := s.now().UTC()
-	slots := []int{0} // a bed has one slot
+	nights := req.Arrive.DaysUntil(req.Depart)
+	// The slots to try claiming, a slot a night: a bed's one slot, or each
+	// way of giving the stay a host's free slots.
+	choices := [][]int{sameSlot(nights, 0)}
 	if req.Place.Kind == PlaceBed {
 		if err := s.checkBed(ctx, p, req); err != nil {
 			return Hold{}, err
@@ -60,7 +63,7 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		if err != nil {
 			return Hold{}, err
 		}
-		slots = hc.slots
+		choices = slotChoices(hc)
 	}
 	taken, err := personNightsTaken(ctx, s.db, p.ID, req.Arrive, req.Depart, now, "")
 	if err != nil {
@@ -79,12 +82,12 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		CreatedAt: now, ExpiresAt: now.Add(s.opts.HoldTTL),
 	}
 	// A free slot may be claimed by a rival between the check and the
-	// claim: then try the next slot the database shows free.
+	// claim: then try the next slots the database shows free.
 	var keys []string
 	claimed := false
-	for _, slot := range slots {
-		h.Slot = slot
-		keys = nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart)
+	for _, slots := range choices {
+		h.Slot, h.NightSlots = slots[0], slots
+		keys = holdKeys(h)
 		ok, err := s.holds.Claim(ctx, h.ID, keys, s.opts.HoldTTL)
 		if err != nil {
 			// The store may have claimed the keys before failing to answer:
@@ -122,7 +125,7 @@ func (s *Service) checkBed(ctx context.Context, p Person, req HoldRequest) error
 		} else if err != nil {
 			return err // the database not answering is a 503, not "no such bed"
 		}
-		return ErrNightsTaken.Reason("That bed is not free on every night from %s to %s (booked, held, or outside its contract). Search again for another place.", req.Arrive.Long(), req.Depart.Long())
+		return ErrNightsTaken.Reason("That bed is not free on every night from %s to %s (booked, held, closed, or outside its contract). Search again for another place.", req.Arrive.Long(), req.Depart.Long())
 	}
 	b := found[0]
 	if b.Emergency && !s.emergencyBedsReleased(req.Depart) {
@@ -169,7 +172,7 @@ func (s *Service) ReleaseHold(ctx context.Context, actor accounts.Principal, hol
 	if err := deleteHold(ctx, s.db, h.ID); err != nil {
 		return err
 	}
-	return s.holds.Release(ctx, h.ID, nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart))
+	return s.holds.Release(ctx, h.ID, holdKeys(h))
 }
 
 // Confirm turns a live hold into a confirmed booking, in one transaction
@@ -248,7 +251,7 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		if err := insertBooking(ctx, tx, &b); err != nil {
 			return err
 		}
-		if err := insertNights(ctx, tx, b, h.Slot); err != nil {
+		if err := insertNights(ctx, tx, b, h.nightSlots()); err != nil {
 			return err
 		}
 		if err := s.notify.Enqueue(ctx, tx, notify.Outgoing{
@@ -257,7 +260,7 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 		}); err != nil {
 			return err
 		}
-		if err := s.tellHost(ctx, tx, b, place, notify.TemplateHostGuestBooked, "host-booked"); err != nil {
+		if err := s.tellPlace(ctx, tx, b, place, placeBooked, "booked"); err != nil {
 			return err
 		}
 		if actor.Kind == accounts.SubjectStaff {
@@ -281,7 +284,7 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 	if err != nil {
 		return Booking{}, false, err
 	}
-	_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, nightKeys(h.PlaceKind, h.PlaceID, h.Slot, h.Arrive, h.Depart))
+	_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, holdKeys(h))
 	return b, true, nil
 }
 
@@ -305,48 +308,102 @@ func (s *Service) stillBookable(ctx context.Context, tx bun.IDB, h Hold, now tim
 	if err != nil {
 		return err
 	}
-	if len(found) == 0 || !slices.Contains(found[0].slots, h.Slot) {
+	if len(found) == 0 {
 		return gone
+	}
+	for i, free := range found[0].free {
+		if !slices.Contains(free, h.slotOn(i)) {
+			return gone
+		}
 	}
 	return nil
 }
 
 // place is what texts and bookings need to know of a place.
 type place struct {
-	name       string // as carers see it: the home's name, or "Shared Lives host Ann"
-	rate       int64  // pence a night under its contract; hosts have none here
-	hostMobile string // hosts only: where their texts go
+	kind string // PlaceBed or PlaceHost
+	name string // as carers see it: the home's name, or "Shared Lives host Ann"
+	rate int64  // pence a night under its contract; hosts have none here
+	// textTo is where the place's texts about its stays go: a host's
+	// mobile, or a care home's notifications mobile. It is "" for a home
+	// without one, which is not texted: staff ring it (see PlaceTold).
+	textTo string
+	phone  string // a care home's phone, to ring it; "" for a host
 }
 
-// placeInfo reads a place's name and rate (and a host's mobile).
+// placeInfo reads a place's name and rate, and where to text or ring it.
 func placeInfo(ctx context.Context, db bun.IDB, kind string, id int64) (place, error) {
 	if kind == PlaceHost {
 		var h sharedlives.Host
 		if err := db.NewSelect().Model(&h).Where("id = ?", id).Scan(ctx); err != nil {
 			return place{}, apperr.Wrapf(err, "reading host %d", id)
 		}
-		return place{name: hostName(h), hostMobile: h.Mobile}, nil
+		return place{kind: PlaceHost, name: hostName(h), textTo: h.Mobile}, nil
 	}
 	var row struct {
-		Name string `bun:"name"`
-		Rate int64  `bun:"nightly_rate_pence"`
+		Name   string `bun:"name"`
+		Rate   int64  `bun:"nightly_rate_pence"`
+		Mobile string `bun:"notifications_mobile"`
+		Phone  string `bun:"phone"`
 	}
-	err := db.NewSelect().ColumnExpr("p.name, c.nightly_rate_pence").TableExpr("beds AS b").
+	err := db.NewSelect().ColumnExpr("p.name, c.nightly_rate_pence, p.notifications_mobile, p.phone").TableExpr("beds AS b").
 		Join("JOIN providers AS p ON p.id = b.provider_id").Join("JOIN contracts AS c ON c.id = b.contract_id").
 		Where("b.id = ?", id).Scan(ctx, &row)
-	return place{name: row.Name, rate: row.Rate}, apperr.Wrapf(err, "reading bed %d", id)
+	return place{kind: PlaceBed, name: row.Name, rate: row.Rate, textTo: row.Mobile, phone: row.Phone}, apperr.Wrapf(err, "reading bed %d", id)
 }
 
-// tellHost texts a shared-lives host about a guest booked or cancelled, in
-// the booking's transaction. Beds' homes are told through their contracts.
-func (s *Service) tellHost(ctx context.Context, db bun.IDB, b Booking, p place, template, event string) error {
-	if b.PlaceKind != PlaceHost || p.hostMobile == "" {
+// What happened to a stay, as its place is told.
+const (
+	placeBooked    = "booked"    // a new stay, or one moved here
+	placeChanged   = "changed"   // its dates changed (extended, ended early, or partly moved away)
+	placeCancelled = "cancelled" // cancelled, or moved away entirely
+)
+
+// tellPlace tells the place about a stay (b, as it now stands), in the
+// stay's transaction: a shared-lives host on their mobile, a care home on
+// its notifications mobile. A home without one is not texted; staff pages
+// show it as "not told: ring them" (PlaceTold). This is the one place that
+// texts places about planned stays, changes and cancellations, so homes and
+// hosts are told the same things.
+//
+// The text says no more than the host's texts always have: the reference,
+// the dates, and the home's own name (never the person's), with the
+// service's number to ring for the rest. It goes at once when the stay is
+// tonight or tomorrow, or already under way; a notice about a stay further
+// off waits for daytime (notify.StayNotice). An emergency stay arriving
+// (moved here) is told with the urgent emergency text instead, as a
+// placement is. event makes the dedupe key with the booking's id and the
+// place: one text per event per booking and place.
+func (s *Service) tellPlace(ctx context.Context, db bun.IDB, b Booking, p place, what, event string) error {
+	if p.textTo == "" {
 		return nil
 	}
-	return s.notify.Enqueue(ctx, db, notify.Outgoing{
-		DedupeKey: bookingKey(b.ID, event), To: p.hostMobile, Template: template,
-		Data: notify.Data{Reference: b.Reference, Arrive: b.Arrive, Depart: b.Depart},
-	})
+	// The place is in the key: a stay moved whole tells the place it left
+	// and the place it moved to in one change.
+	event = b.PlaceKind + "-" + strconv.FormatInt(b.PlaceID, 10) + "-" + event
+	if what == placeBooked && b.Kind == KindEmergency {
+		return s.tellEmergencyPlace(ctx, db, b, p, event)
+	}
+	out := notify.Outgoing{
+		DedupeKey: bookingKey(b.ID, event), To: p.textTo,
+		Data:  notify.Data{Reference: b.Reference, Arrive: b.Arrive, Depart: b.Depart},
+		About: b.Arrive,
+	}
+	switch {
+	// A host is told the stay as it now stands; a change reads as the
+	// booking with its new dates.
+	case p.kind == PlaceHost && what == placeCancelled:
+		out.Template = notify.TemplateHostGuestCancelled
+	case p.kind == PlaceHost:
+		out.Template = notify.TemplateHostGuestBooked
+	case what == placeBooked:
+		out.Template, out.Data.Place = notify.TemplateHomeStayBooked, p.name
+	case what == placeChanged:
+		out.Template, out.Data.Place = notify.TemplateHomeStayChanged, p.name
+	default:
+		out.Template, out.Data.Place = notify.TemplateHomeStayCancelled, p.name
+	}
+	return s.notify.Enqueue(ctx, db, out)
 }
 
 func bookingKey(id int64, event string) string {

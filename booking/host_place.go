@@ -14,15 +14,51 @@ import (
 )
 
 // Shared-lives hosts as places: a host with capacity N has N slots a night,
-// and a stay takes one slot on every night. The same booking_nights primary
-// key that stops a bed being booked twice stops a host having more guests
-// than slots.
+// and a stay takes one slot each night. The same booking_nights primary key
+// that stops a bed being booked twice stops a host having more guests than
+// slots. A stay need not keep the same slot every night: the slot is only a
+// place in the count, so a stay fits whenever each night has one free.
 
 // hostCandidate is a host that could take a stay, with the slots free on
-// every night of it.
+// each night of it.
 type hostCandidate struct {
-	host  sharedlives.Host
-	slots []int
+	host sharedlives.Host
+	// free lists, for each night of the stay in order, the slots free that
+	// night (neither booked nor held); every night has at least one.
+	free [][]int
+}
+
+// choices is how many different slot assignments slotsFor offers: the most
+// slots free on any night.
+func (hc hostCandidate) choices() int {
+	n := 0
+	for _, slots := range hc.free {
+		n = max(n, len(slots))
+	}
+	return n
+}
+
+// slotsFor is the try-th assignment of a free slot to each night, for try
+// from 0 to choices()-1. The first takes the lowest free slot each night;
+// each later one the next free slot, where there is one, so that a rival
+// who took one night's slot in the moment between the check and the claim
+// need not make the stay fail.
+func (hc hostCandidate) slotsFor(try int) []int {
+	out := make([]int, len(hc.free))
+	for i, slots := range hc.free {
+		out[i] = slots[try%len(slots)]
+	}
+	return out
+}
+
+// sameSlot is an assignment of one slot to every one of n nights (a bed's
+// slot 0).
+func sameSlot(n, slot int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = slot
+	}
+	return out
 }
 
 // hostCandidates returns the approved hosts, review not overdue, who offer

@@ -9,6 +9,7 @@ import (
 
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/sharedlives"
 )
 
@@ -56,16 +57,16 @@ type bedWindow struct {
 
 // loadBedWindow reads the active beds of bedTypes, at active homes, under a
 // contract covering some night from from to to, with the nights each has
-// booked or held in that time, for stays of the given number of nights.
-// beds narrows to some beds (nil for all); beds kept for emergencies are
-// left out unless includeEmergency; and keep, when not nil, leaves out the
-// beds it refuses before their nights are read.
+// booked, held or closed in that time, for stays of the given number of
+// nights. beds narrows to some beds (nil for all); beds kept for
+// emergencies are left out unless includeEmergency; and keep, when not nil,
+// leaves out the beds it refuses before their nights are read.
 //
 // A window of one stay (nights spans it) is the common case, and every one
 // of its nights must be free, so the database itself leaves out each bed
-// that is not (under a contract that does not cover them all, or booked or
-// held on any of them: most beds, at 60% occupancy), and the nights of the
-// rest need not be read at all. A longer window applies the same rule in
+// that is not (under a contract that does not cover them all, or booked,
+// held or closed on any of them: most beds, at 60% occupancy), and the
+// nights of the rest need not be read at all. A longer window applies the same rule in
 // memory, in free; TestSearch_windowAgreesWithOneStay holds the two ways to
 // the same answers.
 func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nights int, bedTypes []string, now time.Time, beds []int64, includeEmergency bool, keep func(bedCandidate) bool) (bedWindow, error) {
@@ -87,7 +88,9 @@ func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nigh
 		q = q.Where("c.starts_on <= ?", from).
 			Where("c.ends_on >= ?", to.AddDays(-1)).
 			Where("NOT EXISTS (SELECT 1 FROM booking_nights AS n WHERE n.place_kind = 'bed' AND n.place_id = b.id AND n.night >= ? AND n.night < ?)", from, to).
-			Where("NOT EXISTS (SELECT 1 FROM holds AS h WHERE h.place_kind = 'bed' AND h.place_id = b.id AND h.expires_at > ? AND h.arrive < ? AND h.depart > ?)", now, to, from)
+			Where("NOT EXISTS (SELECT 1 FROM holds AS h WHERE h.place_kind = 'bed' AND h.place_id = b.id AND h.expires_at > ? AND h.arrive < ? AND h.depart > ?)", now, to, from).
+			// A closed night (providers.Closure: the bed, or its whole home) is as good as booked.
+			Where("NOT EXISTS (SELECT 1 FROM closures AS cl WHERE cl.provider_id = b.provider_id AND (cl.bed_id IS NULL OR cl.bed_id = b.id) AND cl.starts_on < ? AND cl.ends_on >= ?)", to, from)
 	} else {
 		q = q.Where("c.starts_on < ?", to).Where("c.ends_on >= ?", from)
 	}
@@ -139,7 +142,34 @@ func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nigh
 	for _, h := range held {
 		w.mark(w.beds[at[h.PlaceID]].busy, h.Arrive, h.Depart)
 	}
+	if err := w.markClosed(ctx, db); err != nil {
+		return bedWindow{}, err
+	}
 	return w, nil
+}
+
+// markClosed marks busy the nights of the window's beds that are closed
+// (providers.Closure), the bed's own closures and its home's, so that free
+// treats a closed night as a booked one.
+func (w bedWindow) markClosed(ctx context.Context, db bun.IDB) error {
+	homes := make([]int64, len(w.beds))
+	for i, b := range w.beds {
+		homes[i] = b.ProviderID
+	}
+	var closed []providers.Closure
+	if err := db.NewSelect().Model(&closed).Column("provider_id", "bed_id", "starts_on", "ends_on").
+		Where("provider_id IN (?)", bun.In(homes)).Where("starts_on < ? AND ends_on >= ?", w.to, w.from).
+		Scan(ctx); err != nil {
+		return apperr.Wrapf(err, "reading closures")
+	}
+	for _, cl := range closed {
+		for _, b := range w.beds {
+			if b.ProviderID == cl.ProviderID && (cl.BedID == nil || *cl.BedID == b.BedID) {
+				w.mark(b.busy, cl.StartsOn, cl.EndsOn.AddDays(1))
+			}
+		}
+	}
+	return nil
 }
 
 // free returns the beds whose contract covers every night from arrive to
@@ -230,14 +260,17 @@ func loadHostWindow(ctx context.Context, db bun.IDB, offer string, from, to, tod
 		w.markSlot(at[t.PlaceID], t.Slot, t.Night, t.Night.AddDays(1))
 	}
 	var held []Hold
-	if err := db.NewSelect().Model(&held).Column("place_id", "slot", "arrive", "depart").
+	if err := db.NewSelect().Model(&held).Column("place_id", "slot", "night_slots", "arrive", "depart").
 		Where("place_kind = ? AND place_id IN (?)", PlaceHost, bun.In(ids)).
 		Where("expires_at > ?", now).Where("arrive < ? AND depart > ?", to, from).
 		Scan(ctx); err != nil {
 		return hostWindow{}, apperr.Wrapf(err, "reading hosts' holds")
 	}
 	for _, h := range held {
-		w.markSlot(at[h.PlaceID], h.Slot, h.Arrive, h.Depart)
+		for i, slot := range h.nightSlots() {
+			night := h.Arrive.AddDays(i)
+			w.markSlot(at[h.PlaceID], slot, night, night.AddDays(1))
+		}
 	}
 	return w, nil
 }
@@ -252,8 +285,8 @@ func (w hostWindow) markSlot(host, slot int, arrive, depart calendar.Date) {
 }
 
 // free returns the hosts who have marked every night from arrive to depart
-// available and have a slot free (neither booked nor held) on all of them,
-// with those slots. The stay must lie within the window.
+// available and have a slot free (neither booked nor held) on each of them,
+// with the slots free each night. The stay must lie within the window.
 func (w hostWindow) free(arrive, depart calendar.Date) []hostCandidate {
 	first, end, ok := w.span(arrive, depart)
 	if !ok {
@@ -264,14 +297,21 @@ func (w hostWindow) free(arrive, depart calendar.Date) []hostCandidate {
 		if !covers(h.ranges, arrive, depart) {
 			continue
 		}
-		var slots []int
-		for slot, busy := range h.busy {
-			if !slices.Contains(busy[first:end], true) {
-				slots = append(slots, slot)
+		free := make([][]int, 0, end-first)
+		for night := first; night < end; night++ {
+			var slots []int
+			for slot, busy := range h.busy {
+				if !busy[night] {
+					slots = append(slots, slot)
+				}
 			}
+			if len(slots) == 0 {
+				break // full that night
+			}
+			free = append(free, slots)
 		}
-		if len(slots) > 0 {
-			out = append(out, hostCandidate{host: h.host, slots: slots})
+		if len(free) == end-first {
+			out = append(out, hostCandidate{host: h.host, free: free})
 		}
 	}
 	return out

@@ -41,6 +41,12 @@ type Options struct {
 	// impossible (staff cancel on their behalf), whether the nights still
 	// count against the allowance. Default false: nights are given back.
 	KeepAllowanceOnLateCancel bool
+	// NightEndsAt is the time of day, London time, at which the night
+	// under way ends (default 10:00, as a duration from midnight). Before
+	// it, an emergency placement may start on the previous date, so the
+	// night the person is already spending in the bed is recorded (see
+	// Tonight).
+	NightEndsAt time.Duration
 	// ReleaseEmergencyDays: when above zero, a bed kept for emergencies that
 	// is still free this many days before a night may be booked ahead for
 	// it. Off (0) by default.
@@ -77,7 +83,14 @@ func (o *Options) setDefaults() {
 	if o.CancelCutoff <= 0 {
 		o.CancelCutoff = 48 * time.Hour
 	}
+	if o.NightEndsAt <= 0 {
+		o.NightEndsAt = DefaultNightEndsAt
+	}
 }
+
+// DefaultNightEndsAt is when the night under way ends, unless
+// Options.NightEndsAt says otherwise: 10:00.
+const DefaultNightEndsAt = 10 * time.Hour
 
 // Service runs carers, people, availability, holds and bookings.
 type Service struct {
@@ -99,3 +112,18 @@ func NewService(db *bun.DB, providers *providers.Service, notify *notify.Service
 
 // today is the current date in London.
 func (s *Service) today() calendar.Date { return calendar.Today(s.now) }
+
+// Tonight is the date of the night a stay placed now begins: today; or,
+// between midnight and Options.NightEndsAt (London time), yesterday, the
+// night already under way, which the person may be spending in the bed
+// right now. It is read from the clock on the wall, so the clocks going
+// back or forward do not move the cut-off.
+func (s *Service) Tonight() calendar.Date {
+	now := s.now().In(calendar.London)
+	today := calendar.Of(now)
+	sinceMidnight := time.Duration(now.Hour())*time.Hour + time.Duration(now.Minute())*time.Minute + time.Duration(now.Second())*time.Second
+	if sinceMidnight < s.opts.NightEndsAt {
+		return today.AddDays(-1)
+	}
+	return today
+}

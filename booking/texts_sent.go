@@ -13,7 +13,7 @@ import (
 // officer's confirmation tells it.
 type TextSent struct {
 	To       string // E.164
-	Who      string // "the home or host", "the emergency contact", "the carer"
+	Who      string // "the home or host", "the home", "the host", "the emergency contact", "the carer"
 	Template string
 	Status   string
 }
@@ -47,6 +47,8 @@ func textRecipient(template string) string {
 		return "the emergency contact"
 	case strings.HasPrefix(template, "host_"):
 		return "the host"
+	case strings.HasPrefix(template, "home_"):
+		return "the home"
 	}
 	return "the carer"
 }

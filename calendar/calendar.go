@@ -44,14 +44,48 @@ type Date struct {
 // layout is ISO 8601, as used on the wire and in the database.
 const layout = "2006-01-02"
 
+// The range of dates Respite takes: the years ISO 8601 writes with four
+// digits. Both databases hold every one of them (PostgreSQL's dates run
+// from 4713 BC to AD 5874897; SQLite keeps them as text, which sorts in
+// date order only while every year has four digits), and Go's time package
+// has no year 0 to parse. A date outside them is refused where it is
+// parsed, so the API and the pages share the rule.
+var (
+	First = Date{Year: 1, Month: time.January, Day: 1}
+	Last  = Date{Year: 9999, Month: time.December, Day: 31}
+)
+
 // Parse reads a date written YYYY-MM-DD, refusing dates that do not exist
-// (2027-02-29) or are written any other way.
+// (2027-02-29), are written any other way, or fall outside First to Last.
 func Parse(s string) (Date, error) {
 	t, err := time.Parse(layout, s)
 	if err != nil {
 		return Date{}, fmt.Errorf("%q is not a real date in the form YYYY-MM-DD", s)
 	}
-	return Of(t), nil
+	d := Of(t)
+	if !d.InRange() {
+		// time.Parse reads year 0000, which has no place in the calendar.
+		return Date{}, fmt.Errorf("%q is not a date between %s and %s", s, First, Last)
+	}
+	return d, nil
+}
+
+// InRange reports whether d lies from First to Last.
+func (d Date) InRange() bool { return !d.Before(First) && !d.After(Last) }
+
+// ParseInstant reads an instant written in RFC 3339
+// ("2027-04-03T22:00:00Z"), refusing one whose date in UTC falls outside
+// First to Last: PostgreSQL has no year 0 for a timestamp to be in, and
+// 0001-01-01T00:00:00+14:00 is in year 0 in UTC.
+func ParseInstant(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a time like 2027-04-03T22:00:00Z", s)
+	}
+	if !Of(t.UTC()).InRange() {
+		return time.Time{}, fmt.Errorf("%q is not a time between %s and %s (UTC)", s, First, Last)
+	}
+	return t, nil
 }
 
 // Of returns the date of t in t's own location.
@@ -86,7 +120,10 @@ func (d Date) AddDays(n int) Date { return Of(d.midnightUTC().AddDate(0, 0, n)) 
 // DaysUntil returns the number of days from d to e; negative when e is earlier.
 // For a stay it is the number of nights.
 func (d Date) DaysUntil(e Date) int {
-	return int(e.midnightUTC().Sub(d.midnightUTC()).Hours() / 24)
+	// Counted in Unix seconds rather than with time.Sub, whose Duration
+	// stops at about 292 years and would make 0001-01-01 to 9999-12-31
+	// look short.
+	return int((e.midnightUTC().Unix() - d.midnightUTC().Unix()) / (24 * 60 * 60))
 }
 
 // Before reports whether d is before e.
@@ -135,10 +172,15 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 }
 
 // Value stores the date as YYYY-MM-DD text, which PostgreSQL reads into a
-// DATE column and SQLite stores as sortable text.
+// DATE column and SQLite stores as sortable text. A date outside First to
+// Last is an error: it can only come of arithmetic a rule should have
+// stopped, and SQLite would store it out of order.
 func (d Date) Value() (driver.Value, error) {
 	if d.IsZero() {
 		return nil, nil
+	}
+	if !d.InRange() {
+		return nil, fmt.Errorf("calendar: %s is outside %s to %s and cannot be stored", d, First, Last)
 	}
 	return d.String(), nil
 }

@@ -21,6 +21,63 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestParse_Range: dates are years 1 to 9999, which both databases hold
+// and SQLite's text sorts in order; nothing outside gets in.
+func TestParse_Range(t *testing.T) {
+	for s, want := range map[string]calendar.Date{"0001-01-01": calendar.First, "9999-12-31": calendar.Last} {
+		if got, err := calendar.Parse(s); err != nil || got != want {
+			t.Errorf("Parse(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, bad := range []string{"0000-01-01", "0000-12-31", "10000-01-01", "-0001-01-01", "4714-11-24 BC", "294277-01-01", "5874898-01-01", "+2027-01-01"} {
+		if got, err := calendar.Parse(bad); err == nil {
+			t.Errorf("Parse(%q) = %v, want an error", bad, got)
+		}
+		var v struct{ On calendar.Date }
+		if err := json.Unmarshal([]byte(`{"On":"`+bad+`"}`), &v); err == nil {
+			t.Errorf("JSON %q was read as %v", bad, v.On)
+		}
+	}
+	for _, out := range []calendar.Date{d(0, 12, 31), calendar.Last.AddDays(1), d(-1, 1, 1)} {
+		if out.InRange() {
+			t.Errorf("%v is in range", out)
+		}
+		if v, err := out.Value(); err == nil {
+			t.Errorf("%v would be stored as %v", out, v)
+		}
+	}
+	if !calendar.First.InRange() || !calendar.Last.InRange() || !d(2027, 4, 3).InRange() {
+		t.Error("First, Last or a date between them is out of range")
+	}
+}
+
+func TestParseInstant(t *testing.T) {
+	for _, good := range []string{"2027-04-03T22:00:00Z", "2027-04-03T23:00:00+01:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00-01:00"} {
+		if _, err := calendar.ParseInstant(good); err != nil {
+			t.Errorf("ParseInstant(%q): %v", good, err)
+		}
+	}
+	for _, bad := range []string{"", "2027-04-03", "2027-04-03 22:00:00", "0000-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "10000-01-01T00:00:00Z", "2027-04-03T25:00:00Z"} {
+		if got, err := calendar.ParseInstant(bad); err == nil {
+			t.Errorf("ParseInstant(%q) = %v, want an error", bad, got)
+		}
+	}
+}
+
+// TestDaysUntil_LongSpans: spans longer than time.Duration's 292 years are
+// still counted right.
+func TestDaysUntil_LongSpans(t *testing.T) {
+	if got := calendar.First.DaysUntil(calendar.Last); got != 3652058 {
+		t.Errorf("First to Last = %d days, want 3652058", got)
+	}
+	if got := calendar.Last.DaysUntil(calendar.First); got != -3652058 {
+		t.Errorf("Last to First = %d days, want -3652058", got)
+	}
+	if !calendar.First.Before(calendar.Last) || !calendar.Last.After(calendar.First) {
+		t.Error("First is not before Last")
+	}
+}
+
 func TestNightsAcrossClockChanges(t *testing.T) {
 	tests := []struct {
 		name       string

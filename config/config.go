@@ -40,6 +40,11 @@ type Config struct {
 	LeadDays     int           // RESPITE_BOOKING_LEAD_DAYS: a planned stay starts this many days ahead at the soonest
 	MaxNights    int           // RESPITE_BOOKING_MAX_NIGHTS: the longest planned stay
 	CancelCutoff time.Duration // RESPITE_CANCEL_CUTOFF: how long before arrival carers may cancel online
+	// NightEndsAt (RESPITE_NIGHT_ENDS_AT, "HH:MM" London time, default
+	// 10:00) is when the night under way ends: before it, an emergency
+	// placement may start on the previous date. Kept as the time since
+	// midnight.
+	NightEndsAt time.Duration
 	// ReleaseEmergencyDays (RESPITE_RELEASE_EMERGENCY_BEDS_DAYS): an
 	// emergency bed still free this many days before a night may be booked
 	// ahead for it; 0 (the default) never.
@@ -71,6 +76,8 @@ const (
 	// DefaultServicePhone is from Ofcom's drama range: fine for the log
 	// sender, and never reaching a real person. Real SMS need a real number.
 	DefaultServicePhone = "0113 496 0999"
+	// DefaultNightEndsAt matches booking.DefaultNightEndsAt.
+	DefaultNightEndsAt = "10:00"
 	// DefaultStaffIdleTimeout matches accounts.DefaultStaffIdleTimeout.
 	DefaultStaffIdleTimeout = 30 * time.Minute
 )
@@ -150,6 +157,10 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 		func() (err error) {
 			c.LeadDays, err = parseInt("RESPITE_BOOKING_LEAD_DAYS", get("RESPITE_BOOKING_LEAD_DAYS", "1"), 1, 60)
+			return err
+		},
+		func() (err error) {
+			c.NightEndsAt, err = parseClockTime("RESPITE_NIGHT_ENDS_AT", get("RESPITE_NIGHT_ENDS_AT", DefaultNightEndsAt), time.Hour, 14*time.Hour)
 			return err
 		},
 		func() (err error) {
@@ -279,6 +290,21 @@ func parseDuration(name, raw string, lo, hi time.Duration) (time.Duration, error
 	return d, nil
 }
 
+// parseClockTime reads a time of day written HH:MM (24-hour) as the time
+// since midnight, from lo to hi.
+func parseClockTime(name, raw string, lo, hi time.Duration) (time.Duration, error) {
+	t, err := time.Parse("15:04", raw)
+	d := time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	if err != nil || d < lo || d > hi {
+		return 0, &Error{name, fmt.Sprintf("%q must be a time of day from %s to %s, like 10:00", raw, clockWords(lo), clockWords(hi))}
+	}
+	return d, nil
+}
+
+func clockWords(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
 func parseInt(name, raw string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
@@ -342,6 +368,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("booking_max_nights", c.MaxNights),
 		slog.Duration("cancel_cutoff", c.CancelCutoff),
 		slog.Int("release_emergency_beds_days", c.ReleaseEmergencyDays),
+		slog.String("night_ends_at", clockWords(c.NightEndsAt)),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("trusted_proxies", strings.Join(proxies, ",")),
 		slog.String("postcode_lookup_url", maskURL(c.PostcodeLookupURL)),

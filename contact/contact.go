@@ -19,6 +19,9 @@ var (
 	ErrPhoneInvalid    = errors.New("Enter a UK phone number, like 0113 496 0000 or 07700 900123, or an international number starting with +.")
 	ErrMobileRequired  = errors.New("Enter a mobile number, like 07700 900123, so text messages can reach it.")
 	ErrPostcodeInvalid = errors.New("Enter a real UK postcode, like LS1 4AP.")
+	// ErrLandline is ParseMobileForTexts' answer to a landline: staff
+	// typing a care home's number reach first for its main line.
+	ErrLandline = errors.New("This is a landline; texts need a mobile number, starting 07.")
 )
 
 // ParsePhone reads a phone number as people write it ("0113 496 0000",
@@ -64,6 +67,24 @@ func ParseMobile(s string) (string, error) {
 		return e164, nil
 	}
 	return "", ErrMobileRequired
+}
+
+// ParseMobileForTexts is ParseMobile, except that a UK landline is refused
+// with ErrLandline, which says what is wrong with it, rather than
+// ErrMobileRequired. It is for the numbers staff type for a place, such as a
+// care home's notifications mobile, where the home's main line is the
+// likely mistake.
+func ParseMobileForTexts(s string) (string, error) {
+	e164, err := ParseMobile(s)
+	if !errors.Is(err, ErrMobileRequired) {
+		return e164, err
+	}
+	fixed, _ := ParsePhone(s) // valid: ParseMobile got past it
+	n, _ := phonenumbers.Parse(fixed, defaultRegion)
+	if phonenumbers.GetRegionCodeForNumber(n) == defaultRegion && phonenumbers.GetNumberType(n) == phonenumbers.FIXED_LINE {
+		return "", ErrLandline
+	}
+	return "", err
 }
 
 // DisplayPhone writes an E.164 number for people: national form for UK

@@ -39,6 +39,29 @@ func TestParseMobile(t *testing.T) {
 	}
 }
 
+func TestParseMobileForTexts(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		wantErr error
+	}{
+		{"07700 900501", "+447700900501", nil},
+		{"0113 496 0000", "", contact.ErrLandline},
+		{"+44 113 496 0000", "", contact.ErrLandline},
+		{"0800 123 4567", "", contact.ErrMobileRequired}, // freephone: not a mobile, not a landline either
+		{"call the office", "", contact.ErrPhoneInvalid},
+	}
+	for _, tt := range tests {
+		got, err := contact.ParseMobileForTexts(tt.in)
+		if got != tt.want || !errors.Is(err, tt.wantErr) {
+			t.Errorf("ParseMobileForTexts(%q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+	if want := "This is a landline; texts need a mobile number, starting 07."; contact.ErrLandline.Error() != want {
+		t.Errorf("ErrLandline says %q, want %q", contact.ErrLandline, want)
+	}
+}
+
 func TestDisplayPhone(t *testing.T) {
 	for in, want := range map[string]string{"+441134960000": "0113 496 0000", "+447700900123": "07700 900123", "+33123456789": "+33 1 23 45 67 89"} {
 		if got := contact.DisplayPhone(in); got != want {

@@ -65,6 +65,15 @@ func ConstraintName(err error) string {
 	return ""
 }
 
+// IsClash reports whether err is PostgreSQL undoing a transaction because
+// another one touched the same rows at the same moment: a deadlock it broke
+// (40P01), or a serialization failure (40001). Nothing of the transaction
+// was kept, and the same request may well pass if sent again.
+func IsClash(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
 // IsUnavailable reports whether err says the database could not be reached
 // or stopped serving, rather than that anything was wrong with the request:
 // a connection refused, lost or timed out; the server shutting down or

@@ -135,3 +135,52 @@ func closedPort(t *testing.T) int {
 	_ = ln.Close()
 	return port
 }
+
+// TestIsClash makes PostgreSQL break a real deadlock (two transactions
+// locking two rows in opposite orders) and checks the error it gives the
+// loser is a clash, not a fault and not an outage.
+func TestIsClash(t *testing.T) {
+	db := dbtest.Postgres(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS clash_test_rows (id INT PRIMARY KEY); INSERT INTO clash_test_rows VALUES (1), (2) ON CONFLICT DO NOTHING"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = db.ExecContext(ctx, "DROP TABLE clash_test_rows") })
+
+	lockBoth := func(first, second int, ready, proceed chan struct{}) error {
+		return db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "SELECT id FROM clash_test_rows WHERE id = ? FOR UPDATE", first); err != nil {
+				return err
+			}
+			close(ready)
+			<-proceed
+			_, err := tx.ExecContext(ctx, "SELECT id FROM clash_test_rows WHERE id = ? FOR UPDATE", second)
+			return err
+		})
+	}
+	readyA, readyB, both := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	errs := make(chan error, 2)
+	go func() { errs <- lockBoth(1, 2, readyA, both) }()
+	go func() { errs <- lockBoth(2, 1, readyB, both) }()
+	<-readyA
+	<-readyB
+	close(both)
+	var clashes int
+	for range 2 {
+		err := <-errs
+		switch {
+		case err == nil:
+		case migrations.IsClash(err) && !migrations.IsUnavailable(err):
+			clashes++
+			t.Logf("the loser's error: %v", err)
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if clashes != 1 {
+		t.Errorf("%d transactions were undone as a clash, want 1", clashes)
+	}
+	if migrations.IsClash(errors.New("not a database error")) {
+		t.Error("IsClash(a plain error) = true")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations"
 	"github.com/respite-uk/respite/migrations/dbtest"
 	"github.com/respite-uk/respite/notify"
@@ -481,7 +482,7 @@ func TestRun_AnotherInstanceTakesOverFromAKilledOne(t *testing.T) {
 				live := notify.NewService(dbLive, fake.Sender(t, ""), opts)
 				ctx := context.Background()
 				if err := live.Enqueue(ctx, dbLive, notify.Outgoing{DedupeKey: "emergency", To: "07700 900201", Template: notify.TemplateEmergencyPlacementContact,
-					Data: notify.Data{Place: "Oakwood House", Phone: "0113 496 0000"}}); err != nil {
+					Data: notify.Data{Place: "Oakwood House", Reference: "K7M-4QX", Arrive: calendar.Date{Year: 2027, Month: 4, Day: 3}, Phone: "0113 496 0000"}}); err != nil {
 					t.Fatal(err)
 				}
 

@@ -236,10 +236,10 @@ func (s *Service) send(ctx context.Context, m Message) (outcome, error) {
 			return s.settled(ctx, m, outSuppressed, owned, err)
 		}
 	}
-	if !m.Urgent && sendAt(now, false) != now {
+	if m.WaitsForDaytime && Daytime(now) != now {
 		// Claimed just as the day ended: wait for the morning, without
 		// counting this as a try.
-		owned, err := retryLater(ctx, s.db, m, m.Attempts-1, sendAt(now, false), m.LastError, now)
+		owned, err := retryLater(ctx, s.db, m, m.Attempts-1, Daytime(now), m.LastError, now)
 		return s.settled(ctx, m, outDeferred, owned, err)
 	}
 
@@ -282,7 +282,7 @@ func (s *Service) send(ctx context.Context, m Message) (outcome, error) {
 		owned, err := finish(ctx, s.db, m, StatusFailed, fmt.Sprintf("Gave up after %d tries: %s", m.Attempts, reason), now)
 		return s.settled(ctx, m, outFailed, owned, err)
 	default:
-		next := sendAt(now.Add(backoff(m.Attempts, se.RetryAfter)), m.Urgent)
+		next := sendAt(now.Add(backoff(m.Attempts, se.RetryAfter)), m.WaitsForDaytime)
 		owned, err := retryLater(ctx, s.db, m, m.Attempts, next, fmt.Sprintf("Try %d failed: %s", m.Attempts, reason), now)
 		return s.settled(ctx, m, outRetried, owned, err)
 	}
@@ -348,7 +348,7 @@ func (s *Service) check(ctx context.Context, m Message) (outcome, error) {
 		owned, err := finish(ctx, s.db, m, StatusFailed, fmt.Sprintf("Gave up after %d tries: the last did not reach the provider.", m.Attempts), now)
 		return s.settled(ctx, m, outFailed, owned, err)
 	}
-	owned, err := retryLater(ctx, s.db, m, m.Attempts, sendAt(now, m.Urgent),
+	owned, err := retryLater(ctx, s.db, m, m.Attempts, sendAt(now, m.WaitsForDaytime),
 		fmt.Sprintf("Try %d did not reach the provider (it has no such text); sending again.", m.Attempts), now)
 	return s.settled(ctx, m, outRetried, owned, err)
 }

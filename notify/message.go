@@ -30,13 +30,16 @@ var Statuses = []string{StatusQueued, StatusSending, StatusChecking, StatusSent,
 type Message struct {
 	bun.BaseModel `bun:"table:sms_messages"`
 
-	ID                int64      `bun:"id,pk,autoincrement"`
-	DedupeKey         string     `bun:"dedupe_key"`
-	Recipient         string     `bun:"recipient"` // E.164
-	Template          string     `bun:"template"`
-	Data              Data       `bun:"data"`
-	Body              string     `bun:"body"`
-	Urgent            bool       `bun:"urgent"`
+	ID        int64  `bun:"id,pk,autoincrement"`
+	DedupeKey string `bun:"dedupe_key"`
+	Recipient string `bun:"recipient"` // E.164
+	Template  string `bun:"template"`
+	Data      Data   `bun:"data"`
+	Body      string `bun:"body"`
+	Urgent    bool   `bun:"urgent"`
+	// WaitsForDaytime is decided when the message is queued (see Timing):
+	// it is only ever sent, and retried, between 08:00 and 20:00 London.
+	WaitsForDaytime   bool       `bun:"waits_for_daytime"`
 	Status            string     `bun:"status"`
 	Attempts          int        `bun:"attempts"`
 	NotBefore         time.Time  `bun:"not_before"`
@@ -63,8 +66,13 @@ type Outgoing struct {
 	Template  string
 	Data      Data
 	// NotBefore delays the message (a reminder for next week); zero means
-	// as soon as allowed. Non-urgent messages also wait for daytime.
+	// as soon as allowed. Texts the system starts also wait for daytime.
 	NotBefore time.Time
+	// About is, for a StayNotice, the first night the notice is about: the
+	// stay's arrival. A notice about tonight or tomorrow goes at once; one
+	// about a stay further off waits for daytime. Enqueue refuses a
+	// StayNotice without it; other templates ignore it.
+	About calendar.Date
 }
 
 // Errors from the notify service.
@@ -73,15 +81,15 @@ var (
 	ErrUnknownTemplate = apperr.New(apperr.Invalid, "There is no message template with that name.")
 )
 
-// Quiet hours: non-urgent texts are sent only between these London hours,
-// so nobody is woken by a reminder.
+// Quiet hours: texts that wait for daytime (Message.WaitsForDaytime) are
+// sent only between these London hours, so nobody is woken by a reminder.
 const (
 	DayStartsHour = 8
 	DayEndsHour   = 20
 )
 
-// Daytime returns the first instant at or after t when a non-urgent text may
-// be sent: t itself between 08:00 and 20:00 London time, otherwise the next
+// Daytime returns the first instant at or after t when a text that waits for
+// daytime may be sent: t itself between 08:00 and 20:00 London time, otherwise the next
 // 08:00. It is reckoned in London's own clock, so it stays right on the days
 // the clocks change.
 func Daytime(t time.Time) time.Time {
@@ -96,12 +104,28 @@ func Daytime(t time.Time) time.Time {
 	return t
 }
 
-// sendAt is when a message may next be tried.
-func sendAt(t time.Time, urgent bool) time.Time {
-	if urgent {
+// sendAt is when a message may next be tried, at t or later: t itself,
+// unless the message waits for daytime and t is in the night.
+func sendAt(t time.Time, waitsForDaytime bool) time.Time {
+	if !waitsForDaytime {
 		return t
 	}
 	return Daytime(t)
+}
+
+// waitsForDaytime decides, as a text of template t is queued on the London
+// date today, whether it must wait for daytime; about is the first night a
+// StayNotice is about. Quiet hours are for the texts the system starts:
+// nothing that answers what someone has just done is held back, and nor is
+// a notice about tonight or tomorrow, which a home needs now.
+func (t Template) waitsForDaytime(about, today calendar.Date) bool {
+	switch t.Timing {
+	case SystemStarted:
+		return true
+	case StayNotice:
+		return about.After(today.AddDays(1))
+	}
+	return false
 }
 
 // backoff is the wait before try number attempt+1: exponential from 15

@@ -131,6 +131,10 @@ func (s *Service) Enqueue(ctx context.Context, db bun.IDB, out Outgoing) error {
 	if strings.TrimSpace(out.DedupeKey) == "" {
 		return apperr.Invalidf("dedupe_key", "Every message needs a dedupe key.")
 	}
+	if tmpl.Timing == StayNotice && out.About.IsZero() {
+		// Without it the notice cannot tell tonight from next month.
+		return apperr.Invalidf("about", "A notice about a stay needs the stay's first night, to know whether it may wait for daytime.")
+	}
 	if out.Data.Service == "" {
 		out.Data.Service = s.opts.ServiceName
 	}
@@ -146,10 +150,11 @@ func (s *Service) Enqueue(ctx context.Context, db bun.IDB, out Outgoing) error {
 	if out.NotBefore.After(now) {
 		notBefore = out.NotBefore.UTC()
 	}
+	waits := tmpl.waitsForDaytime(out.About, calendar.Of(now.In(calendar.London)))
 	m := Message{
 		DedupeKey: out.DedupeKey, Recipient: to, Template: out.Template, Data: out.Data, Body: body,
-		Urgent: tmpl.Urgent, Status: StatusQueued, NotBefore: notBefore,
-		NextAttemptAt: sendAt(notBefore, tmpl.Urgent).UTC(), Provider: s.sender.Name(),
+		Urgent: tmpl.Urgent, WaitsForDaytime: waits, Status: StatusQueued, NotBefore: notBefore,
+		NextAttemptAt: sendAt(notBefore, waits).UTC(), Provider: s.sender.Name(),
 		CreatedAt: now, UpdatedAt: now,
 	}
 	return insertMessage(ctx, db, &m)

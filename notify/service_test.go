@@ -79,6 +79,21 @@ func booking(key, to string) notify.Outgoing {
 	}}
 }
 
+// reminder is a text the system starts on its own: it waits for daytime.
+func reminder(key, to string) notify.Outgoing {
+	out := booking(key, to)
+	out.Template = notify.TemplateBookingReminderWeek
+	return out
+}
+
+// homeNotice tells a care home of a stay arriving on about.
+func homeNotice(key, to string, about calendar.Date) notify.Outgoing {
+	out := booking(key, to)
+	out.Template, out.About = notify.TemplateHomeStayBooked, about
+	out.Data.Arrive, out.Data.Depart = about, about.AddDays(2)
+	return out
+}
+
 func code(key, to string) notify.Outgoing {
 	return notify.Outgoing{DedupeKey: key, To: to, Template: notify.TemplateSignInCode, Data: notify.Data{Code: "482913"}}
 }
@@ -148,6 +163,7 @@ func TestEnqueue_RefusesBadInput(t *testing.T) {
 		{"unknown template", notify.Outgoing{DedupeKey: "b", To: "07700 900123", Template: "poem"}},
 		{"missing data", notify.Outgoing{DedupeKey: "c", To: "07700 900123", Template: notify.TemplateBookingConfirmed}},
 		{"no dedupe key", booking("", "07700 900123")},
+		{"a notice about a stay that does not say which night", homeNotice("d", "07700 900123", calendar.Date{})},
 	}
 	for _, tt := range tests {
 		err := f.svc.Enqueue(context.Background(), f.db, tt.out)
@@ -176,10 +192,10 @@ func TestQuietHours(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, dbtest.SQLite(t), tt.queuedAt)
-			f.enqueue(t, booking("b", "07700 900123"))
+			f.enqueue(t, reminder("b", "07700 900123"))
 			f.enqueue(t, code("c", "07700 900124"))
 			if got := f.message(t, "b").NextAttemptAt.In(calendar.London).Format("2006-01-02 15:04"); got != tt.wantFirstAt {
-				t.Errorf("booking text due at %s London, want %s", got, tt.wantFirstAt)
+				t.Errorf("reminder due at %s London, want %s", got, tt.wantFirstAt)
 			}
 			// A sign-in code is urgent: it goes at once, day or night.
 			if r := f.dispatch(t); r.Sent < 1 || f.message(t, "c").Status != notify.StatusSent {
@@ -197,6 +213,74 @@ func TestQuietHours(t *testing.T) {
 				t.Errorf("when due, status = %s, want sent", s)
 			}
 		})
+	}
+}
+
+// TestQuietHours_OnlyForTextsTheSystemStarts is the proof for issue 12: at
+// 23:30 London time a booking confirmation (answering what the carer has
+// just done) is due at once and sent, while a reminder queued at the same
+// moment waits until 08:00. A notice to a care home goes at once when the
+// stay is tonight or tomorrow, and waits when it is further off.
+func TestQuietHours_OnlyForTextsTheSystemStarts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		at := london("2027-04-01 23:30")
+		f := newFixture(t, db, at)
+		today := calendar.Date{Year: 2027, Month: 4, Day: 1}
+		f.enqueue(t, booking("confirmed", "07700 900123"))
+		f.enqueue(t, reminder("reminder", "07700 900124"))
+		f.enqueue(t, homeNotice("home-tonight", "07700 900125", today))
+		f.enqueue(t, homeNotice("home-tomorrow", "07700 900126", today.AddDays(1)))
+		f.enqueue(t, homeNotice("home-next-week", "07700 900127", today.AddDays(7)))
+
+		morning := london("2027-04-02 08:00")
+		for _, tt := range []struct {
+			key   string
+			waits bool
+		}{
+			{"confirmed", false}, {"reminder", true},
+			{"home-tonight", false}, {"home-tomorrow", false}, {"home-next-week", true},
+		} {
+			m := f.message(t, tt.key)
+			want := at
+			if tt.waits {
+				want = morning
+			}
+			if !m.NextAttemptAt.Equal(want) || m.WaitsForDaytime != tt.waits {
+				t.Errorf("%s queued at 23:30: due %s London (waits for daytime %v), want %s (%v)", tt.key,
+					m.NextAttemptAt.In(calendar.London).Format("2006-01-02 15:04"), m.WaitsForDaytime,
+					want.In(calendar.London).Format("2006-01-02 15:04"), tt.waits)
+			}
+		}
+		if r := f.dispatch(t); r.Sent != 3 {
+			t.Errorf("at 23:30 the dispatcher sent %d, want 3 (the confirmation and the notices about tonight and tomorrow)", r.Sent)
+		}
+		for _, key := range []string{"reminder", "home-next-week"} {
+			if s := f.message(t, key).Status; s != notify.StatusQueued {
+				t.Errorf("%s at 23:30: %s, want it still queued", key, s)
+			}
+		}
+		f.clk.Set(morning.Add(-time.Minute))
+		if r := f.dispatch(t); r.Sent != 0 {
+			t.Errorf("at 07:59 the dispatcher sent %d, want none", r.Sent)
+		}
+		f.clk.Set(morning)
+		if r := f.dispatch(t); r.Sent != 2 {
+			t.Errorf("at 08:00 the dispatcher sent %d, want the reminder and the notice about next week", r.Sent)
+		}
+	})
+}
+
+// TestQuietHours_ClaimedAsTheDayEnds: a reminder due at 19:59 but claimed
+// at 20:00 waits for the morning, without counting a try.
+func TestQuietHours_ClaimedAsTheDayEnds(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite(t), london("2027-04-01 19:59"))
+	f.enqueue(t, reminder("reminder", "07700 900124"))
+	f.clk.Set(london("2027-04-01 20:00"))
+	f.dispatch(t)
+	if m := f.message(t, "reminder"); m.Status != notify.StatusQueued || m.Attempts != 0 ||
+		!m.NextAttemptAt.Equal(london("2027-04-02 08:00")) {
+		t.Errorf("a reminder due at 19:59 and claimed at 20:00: %s, %d tries, due %v; want queued for 08:00 with no try counted",
+			m.Status, m.Attempts, m.NextAttemptAt.In(calendar.London))
 	}
 }
 

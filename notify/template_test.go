@@ -24,6 +24,7 @@ func ordinary() notify.Data {
 		Depart:    calendar.Date{Year: 2027, Month: 4, Day: 5}, // Mon 5 Apr
 		Phone:     "0113 496 0000",
 		Service:   "Leeds Carers Respite",
+		Arrivals:  []string{"K7M-4QX", "P3R-8TW"},
 	}
 }
 
@@ -43,16 +44,22 @@ func TestTemplates_fitTwoSegments(t *testing.T) {
 		Code:      "48291375",
 		Arrive:    calendar.Date{Year: 2027, Month: 9, Day: 29}, // Wed 29 Sep: the widest Short form
 		Depart:    calendar.Date{Year: 2027, Month: 10, Day: 13},
+		// A busy morning at a big home. References are Respite's own
+		// (letters, digits and a hyphen), so lists of them are plain GSM.
+		Arrivals:   manyReferences(30),
+		Departures: manyReferences(30),
 	}
 	// The worst case for GSM-7: every character an extension one, two septets each.
 	doubled := notify.Data{
-		Place:     strings.Repeat("€", 200),
-		Service:   strings.Repeat("{", 100),
-		Reference: strings.Repeat("[", 20),
-		Phone:     strings.Repeat("|", 30),
-		Code:      strings.Repeat("~", 8),
-		Arrive:    longest.Arrive,
-		Depart:    longest.Depart,
+		Place:      strings.Repeat("€", 200),
+		Service:    strings.Repeat("{", 100),
+		Reference:  strings.Repeat("[", 20),
+		Phone:      strings.Repeat("|", 30),
+		Code:       strings.Repeat("~", 8),
+		Arrive:     longest.Arrive,
+		Depart:     longest.Depart,
+		Arrivals:   longest.Arrivals,
+		Departures: longest.Departures,
 	}
 	for _, tc := range []struct {
 		name string
@@ -75,6 +82,15 @@ func TestTemplates_fitTwoSegments(t *testing.T) {
 	}
 }
 
+// manyReferences returns n references of the longest kind a text shows.
+func manyReferences(n int) []string {
+	refs := make([]string, n)
+	for i := range refs {
+		refs[i] = "K7M-4QX-" + strings.Repeat("W", 4)
+	}
+	return refs
+}
+
 func TestRender_golden(t *testing.T) {
 	tests := []struct {
 		name string
@@ -88,8 +104,17 @@ func TestRender_golden(t *testing.T) {
 			"If this was not you, call 0113 496 0000."},
 		{notify.TemplateBookingConfirmed, "A respite stay is booked at Oakwood House from Sat 3 Apr to Mon 5 Apr. " +
 			"Reference K7M-4QX. For questions or changes, call 0113 496 0000."},
-		{notify.TemplateEmergencyPlacementContact, "Urgent: the person you care for has a safe place to stay tonight, " +
-			"at Oakwood House. To talk to the duty team, call 0113 496 0000."},
+		// Worded for the contact, who is not the carer.
+		{notify.TemplateEmergencyPlacementContact, "A carer's emergency plan names you as a contact, and it has been used: " +
+			"the person they care for is staying at Oakwood House from Sat 3 Apr, ref K7M-4QX. Questions: call 0113 496 0000."},
+		{notify.TemplateHomeStayBooked, "Respite booking for Oakwood House: a stay from Sat 3 Apr to Mon 5 Apr, reference K7M-4QX. " +
+			"For who is coming and what they need, call 0113 496 0000."},
+		{notify.TemplateHomeStayChanged, "Respite booking for Oakwood House: the stay with reference K7M-4QX has changed, " +
+			"and is now from Sat 3 Apr to Mon 5 Apr. Questions: call 0113 496 0000."},
+		{notify.TemplateHomeStayCancelled, "Respite booking for Oakwood House: the stay from Sat 3 Apr, reference K7M-4QX, " +
+			"is cancelled. Questions: call 0113 496 0000."},
+		{notify.TemplateHomeDay, "Respite at Oakwood House today: arriving K7M-4QX, P3R-8TW; leaving none. " +
+			"For details, call 0113 496 0000."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,7 +150,7 @@ func TestRender_tidiesValues(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			if want := "tonight, at " + tt.want + ". To talk"; !strings.Contains(got, want) {
+			if want := "staying at " + tt.want + " from"; !strings.Contains(got, want) {
 				t.Errorf("Render = %q, want it to contain %q", got, want)
 			}
 		})
@@ -147,6 +172,10 @@ func TestData_carriesNoCareDetails(t *testing.T) {
 		"Depart calendar.Date depart",
 		"Phone string phone",
 		"Service string service",
+		// Booking references, for a home's morning list: no more than
+		// the reference field says.
+		"Arrivals []string arrivals",
+		"Departures []string departures",
 	}
 	var got []string
 	typ := reflect.TypeFor[notify.Data]()
@@ -286,6 +315,10 @@ func TestTemplates_list(t *testing.T) {
 		notify.TemplateEmergencyPlacementContact,
 		notify.TemplateEmergencyPlacementPlace,
 		notify.TemplateHelpReply,
+		notify.TemplateHomeDay,
+		notify.TemplateHomeStayBooked,
+		notify.TemplateHomeStayCancelled,
+		notify.TemplateHomeStayChanged,
 		notify.TemplateHostAvailabilityNudge,
 		notify.TemplateHostGuestBooked,
 		notify.TemplateHostGuestCancelled,
@@ -332,5 +365,75 @@ func TestTemplates_urgencyAndOptOut(t *testing.T) {
 	// STOP must mean stop: only a code the person has just asked for gets through.
 	if diff := cmp.Diff([]string{notify.TemplateMobileChangeCode, notify.TemplateSignInCode}, reachesOptedOut); diff != "" {
 		t.Errorf("templates that reach opted-out numbers (-want +got):\n%s", diff)
+	}
+}
+
+// TestTemplates_timing: quiet hours hold back only the texts the system
+// starts on its own, and notices to homes and hosts (which wait only when
+// the stay is more than a day away). Everything else answers what someone
+// has just done, and goes at once.
+func TestTemplates_timing(t *testing.T) {
+	got := map[notify.Timing][]string{}
+	for _, tmpl := range notify.Templates() {
+		got[tmpl.Timing] = append(got[tmpl.Timing], tmpl.Name)
+		if tmpl.Urgent && tmpl.Timing != notify.Answer {
+			t.Errorf("%s is urgent but %s", tmpl.Name, tmpl.Timing)
+		}
+	}
+	want := map[notify.Timing][]string{
+		notify.SystemStarted: {
+			notify.TemplateBookingReminderDay,
+			notify.TemplateBookingReminderWeek,
+			notify.TemplateHostAvailabilityNudge,
+			notify.TemplateStayFollowUp,
+		},
+		notify.StayNotice: {
+			notify.TemplateHomeDay,
+			notify.TemplateHomeStayBooked,
+			notify.TemplateHomeStayCancelled,
+			notify.TemplateHomeStayChanged,
+			notify.TemplateHostGuestBooked,
+			notify.TemplateHostGuestCancelled,
+		},
+		notify.Answer: {
+			notify.TemplateBookingCancelled,
+			notify.TemplateBookingConfirmed, // also a change, as the stay now stands
+			notify.TemplateEmergencyPlacementContact,
+			notify.TemplateEmergencyPlacementPlace,
+			notify.TemplateHelpReply,
+			notify.TemplateMobileChangeCode,
+			notify.TemplateMobileChanged,
+			notify.TemplateSignInCode,
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("templates by timing (-want +got):\n%s", diff)
+	}
+}
+
+func TestRender_referenceLists(t *testing.T) {
+	tests := []struct {
+		name       string
+		arrivals   []string
+		departures []string
+		want       string
+	}{
+		{"arrivals only", []string{"K7M-4QX"}, nil, "arriving K7M-4QX; leaving none."},
+		{"departures only", nil, []string{"K7M-4QX", "P3R-8TW"}, "arriving none; leaving K7M-4QX, P3R-8TW."},
+		{"too many to list", nil, []string{"AAA-AAAA", "BBB-BBBB", "CCC-CCCC", "DDD-DDDD", "EEE-EEEE", "FFF-FFFF", "GGG-GGGG", "HHH-HHHH"},
+			"leaving AAA-AAAA, BBB-BBBB, CCC-CCCC, DDD-DDDD, EEE-EEEE and 3 more."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := ordinary()
+			d.Arrivals, d.Departures = tt.arrivals, tt.departures
+			got, err := notify.Render(notify.TemplateHomeDay, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("Render = %q, want it to contain %q", got, tt.want)
+			}
+		})
 	}
 }

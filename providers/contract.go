@@ -69,6 +69,11 @@ var (
 	ErrContractHasStays = apperr.New(apperr.Conflict, "Stays are booked on nights this change would take out of the contract.")
 )
 
+// MaxNightlyRatePence bounds a nightly rate: £10,000 a night is far above
+// any care home's, so more is a typing mistake (pounds typed as pence, or
+// an extra nought), and it keeps rate × nights well inside an int64.
+const MaxNightlyRatePence = 1_000_000
+
 // maxContractYears bounds a contract's length: longer is almost certainly a
 // typing mistake in the year.
 const maxContractYears = 10
@@ -127,6 +132,8 @@ func (c *Contract) check(f *apperr.Fields, rate *int64) {
 		f.Add("nightly_rate_pence", "Enter the nightly rate in pence (0 or more).")
 	case *rate < 0:
 		f.Add("nightly_rate_pence", "The nightly rate cannot be negative.")
+	case *rate > MaxNightlyRatePence:
+		f.Add("nightly_rate_pence", "A nightly rate over £%d is almost certainly a typing mistake; check it (rates are in pence).", MaxNightlyRatePence/100)
 	default:
 		c.NightlyRatePence = *rate
 	}

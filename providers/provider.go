@@ -37,47 +37,55 @@ var (
 type Provider struct {
 	bun.BaseModel `bun:"table:providers"`
 
-	ID          int64     `bun:"id,pk,autoincrement"`
-	Name        string    `bun:"name"`
-	Address     string    `bun:"address"`
-	Postcode    string    `bun:"postcode"`
-	Latitude    float64   `bun:"latitude"`
-	Longitude   float64   `bun:"longitude"`
-	Phone       string    `bun:"phone"` // E.164
-	BedTypes    []string  `bun:"bed_types"`
-	Specialisms []string  `bun:"specialisms"`
-	AgeGroups   []string  `bun:"age_groups"`
-	Active      bool      `bun:"active"`
-	CreatedAt   time.Time `bun:"created_at"`
-	UpdatedAt   time.Time `bun:"updated_at"`
+	ID        int64   `bun:"id,pk,autoincrement"`
+	Name      string  `bun:"name"`
+	Address   string  `bun:"address"`
+	Postcode  string  `bun:"postcode"`
+	Latitude  float64 `bun:"latitude"`
+	Longitude float64 `bun:"longitude"`
+	Phone     string  `bun:"phone"` // E.164
+	// NotificationsMobile is where the home is texted about its stays
+	// (booked, changed, cancelled, and each morning's arrivals and
+	// departures), in E.164; "" when it has none, and then staff ring the
+	// home instead.
+	NotificationsMobile string    `bun:"notifications_mobile"`
+	BedTypes            []string  `bun:"bed_types"`
+	Specialisms         []string  `bun:"specialisms"`
+	AgeGroups           []string  `bun:"age_groups"`
+	Active              bool      `bun:"active"`
+	CreatedAt           time.Time `bun:"created_at"`
+	UpdatedAt           time.Time `bun:"updated_at"`
 }
 
 // ProviderInput is what staff enter to add a care home.
 type ProviderInput struct {
-	Name        string
-	Address     string
-	Postcode    string
-	Latitude    *float64
-	Longitude   *float64
-	Phone       string
-	BedTypes    []string
-	Specialisms []string
-	AgeGroups   []string // default: adults
-	Active      *bool    // default: true
+	Name      string
+	Address   string
+	Postcode  string
+	Latitude  *float64
+	Longitude *float64
+	Phone     string
+	// NotificationsMobile is a mobile for the home's texts; "" for none.
+	NotificationsMobile string
+	BedTypes            []string
+	Specialisms         []string
+	AgeGroups           []string // default: adults
+	Active              *bool    // default: true
 }
 
 // ProviderPatch changes some of a care home's details; nil fields stay as they are.
 type ProviderPatch struct {
-	Name        *string
-	Address     *string
-	Postcode    *string
-	Latitude    *float64
-	Longitude   *float64
-	Phone       *string
-	BedTypes    *[]string
-	Specialisms *[]string
-	AgeGroups   *[]string
-	Active      *bool
+	Name                *string
+	Address             *string
+	Postcode            *string
+	Latitude            *float64
+	Longitude           *float64
+	Phone               *string
+	NotificationsMobile *string // "" removes it
+	BedTypes            *[]string
+	Specialisms         *[]string
+	AgeGroups           *[]string
+	Active              *bool
 }
 
 // Errors about care homes.
@@ -97,7 +105,7 @@ func newProvider(in ProviderInput, found contact.Located) (Provider, error) {
 		in.AgeGroups = []string{"adults"}
 	}
 	p := Provider{
-		Name: in.Name, Address: in.Address, Postcode: in.Postcode, Phone: in.Phone,
+		Name: in.Name, Address: in.Address, Postcode: in.Postcode, Phone: in.Phone, NotificationsMobile: in.NotificationsMobile,
 		BedTypes: in.BedTypes, Specialisms: in.Specialisms, AgeGroups: in.AgeGroups,
 		Active: in.Active == nil || *in.Active,
 	}
@@ -117,6 +125,7 @@ func (p *Provider) apply(patch ProviderPatch, found contact.Located) error {
 	set(&p.Latitude, patch.Latitude)
 	set(&p.Longitude, patch.Longitude)
 	set(&p.Phone, patch.Phone)
+	set(&p.NotificationsMobile, patch.NotificationsMobile)
 	set(&p.BedTypes, patch.BedTypes)
 	set(&p.Specialisms, patch.Specialisms)
 	set(&p.AgeGroups, patch.AgeGroups)
@@ -150,6 +159,15 @@ func (p *Provider) tidy(f *apperr.Fields, lat, lon *float64, found contact.Locat
 	} else {
 		p.Phone = phone
 	}
+	// Optional, but when given it must take texts: a landline would
+	// silently never be told.
+	if p.NotificationsMobile = strings.TrimSpace(p.NotificationsMobile); p.NotificationsMobile != "" {
+		if mobile, err := contact.ParseMobileForTexts(p.NotificationsMobile); err != nil {
+			f.Add("notifications_mobile", "%s", err.Error())
+		} else {
+			p.NotificationsMobile = mobile
+		}
+	}
 
 	p.BedTypes = nonNil(p.BedTypes)
 	p.Specialisms = nonNil(p.Specialisms)
@@ -180,6 +198,10 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// Texted reports whether the home is texted about its stays: it has a
+// notifications mobile. When it is not, staff must ring it.
+func (p Provider) Texted() bool { return p.NotificationsMobile != "" }
 
 // Offers reports whether the home offers bed type t.
 func (p Provider) Offers(bedType string) bool {

@@ -392,3 +392,125 @@ func optionalContract(ctx context.Context, db bun.IDB, id int64) (*Contract, err
 	}
 	return &c, nil
 }
+
+// CreateClosure closes a bed of the home (in.BedID), or the whole home, to
+// admissions for the nights from in.StartsOn to in.EndsOn. A closure over
+// nights already booked is refused with ErrClosureHasStays naming the
+// stays; the Closure returned with that error lists them in StaysInTheWay,
+// so a page can show them. With in.ConfirmStaysInTheWay it is made anyway,
+// and the closure returned lists the stays for staff to move. It returns
+// ErrProviderNotFound, or an Invalid error naming every bad field (a bed
+// that is not the home's among them); nothing changes when anything is
+// wrong.
+//
+// A closure and a booking racing for the same night go one after the
+// other: the closure locks, for update, the contracts of the beds it
+// covers (all the home's, for the whole home) before it looks for stays,
+// and a booking takes its bed's contract lock shared
+// (booking.lockPlace) before its last check that the nights are free,
+// which reads closures. Whichever comes second sees the first, so no
+// booked night is ever left inside a closure unknown to staff.
+func (s *Service) CreateClosure(ctx context.Context, providerID int64, in ClosureInput) (Closure, error) {
+	today := calendar.Today(s.now)
+	c, err := newClosure(providerID, in, today)
+	if err != nil {
+		return Closure{}, err
+	}
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		home, err := providerByID(ctx, tx, providerID)
+		if err != nil {
+			return err
+		}
+		if c.BedID != nil {
+			bed, err := bedByID(ctx, tx, *c.BedID)
+			switch {
+			case errors.Is(err, ErrBedNotFound) || (err == nil && bed.ProviderID != home.ID):
+				return apperr.Invalidf("bed_id", "%s has no bed %d; choose one of its beds, or leave the bed out to close the whole home.", home.Name, *c.BedID)
+			case err != nil:
+				return err
+			}
+			c.BedLabel = bed.Label
+		}
+		if err := lockClosedContracts(ctx, tx, c); err != nil {
+			return err
+		}
+		if c.StaysInTheWay, err = staysInClosure(ctx, tx, c); err != nil {
+			return err
+		}
+		if len(c.StaysInTheWay) > 0 && !in.ConfirmStaysInTheWay {
+			return ErrClosureHasStays.Reason("%s", staysNamed(c.StaysInTheWay))
+		}
+		c.CreatedAt = s.now().UTC()
+		return insertClosure(ctx, tx, &c)
+	})
+	if errors.Is(err, ErrClosureHasStays) {
+		return Closure{ProviderID: c.ProviderID, BedID: c.BedID, BedLabel: c.BedLabel, StartsOn: c.StartsOn, EndsOn: c.EndsOn,
+			Reason: c.Reason, StaysInTheWay: c.StaysInTheWay}, err
+	}
+	if err != nil {
+		return Closure{}, err
+	}
+	return c, nil
+}
+
+// Closure returns one closure, or ErrClosureNotFound.
+func (s *Service) Closure(ctx context.Context, id int64) (Closure, error) {
+	return closureByID(ctx, s.db, id)
+}
+
+// Closures lists the home's closures that are not yet over (their last
+// night is today or later), soonest first, each with the stays booked on
+// its nights that staff still have to move. It returns ErrProviderNotFound
+// for an unknown home.
+func (s *Service) Closures(ctx context.Context, providerID int64) ([]Closure, error) {
+	if _, err := providerByID(ctx, s.db, providerID); err != nil {
+		return nil, err
+	}
+	cs, err := listClosures(ctx, s.db, providerID, calendar.Today(s.now))
+	if err != nil {
+		return nil, err
+	}
+	for i := range cs {
+		if cs[i].StaysInTheWay, err = staysInClosure(ctx, s.db, cs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return cs, nil
+}
+
+// LiftClosure opens a closure's nights again from the night of from on
+// (today when from is zero). A closure that has not begun by then is
+// deleted (deleted is true); one already under way is ended early, on the
+// night before from, so the record of the nights it did close stays. It
+// returns ErrClosureNotFound, ErrClosureOver for a closure whose nights
+// are all past, or an Invalid error naming from for a date before today
+// or after the closure ends.
+func (s *Service) LiftClosure(ctx context.Context, id int64, from calendar.Date) (c Closure, deleted bool, err error) {
+	today := calendar.Today(s.now)
+	if from.IsZero() {
+		from = today
+	}
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if c, err = closureByID(ctx, tx, id); err != nil {
+			return err
+		}
+		switch {
+		case c.EndsOn.Before(today):
+			return ErrClosureOver.Reason("That closure ended on %s, so there is nothing to lift.", c.EndsOn.Long())
+		case from.Before(today):
+			return apperr.Invalidf("from", "Lift a closure from today (%s) or later: past nights stay as they were.", today.Long())
+		case from.After(c.EndsOn):
+			return apperr.Invalidf("from", "The closure already ends on %s; lift it from that night or earlier.", c.EndsOn.Long())
+		case !from.After(c.StartsOn):
+			deleted = true
+			return deleteClosure(ctx, tx, c.ID)
+		}
+		c.EndsOn = from.AddDays(-1)
+		return updateClosureEnd(ctx, tx, c)
+	})
+	if err != nil {
+		return Closure{}, false, err
+	}
+	return c, deleted, nil
+}

@@ -183,3 +183,85 @@ func bedsOfProvider(ctx context.Context, db bun.IDB, providerID int64) ([]Bed, e
 	err := db.NewSelect().Model(&bs).Where("provider_id = ?", providerID).OrderExpr("id").Scan(ctx)
 	return bs, apperr.Wrapf(err, "reading beds of care home %d", providerID)
 }
+
+func insertClosure(ctx context.Context, db bun.IDB, c *Closure) error {
+	_, err := db.NewInsert().Model(c).Returning("id").Exec(ctx)
+	return apperr.Wrapf(err, "inserting closure")
+}
+
+// closuresSelect reads closures with the label of the bed each closes.
+func closuresSelect(db bun.IDB, into any) *bun.SelectQuery {
+	return db.NewSelect().Model(into).ColumnExpr("closure.*").ColumnExpr("bd.label AS bed_label").
+		Join("LEFT JOIN beds AS bd ON bd.id = closure.bed_id")
+}
+
+func closureByID(ctx context.Context, db bun.IDB, id int64) (Closure, error) {
+	var c Closure
+	err := closuresSelect(db, &c).Where("closure.id = ?", id).Scan(ctx)
+	if migrations.IsNoRows(err) {
+		return Closure{}, ErrClosureNotFound
+	}
+	return c, apperr.Wrapf(err, "reading closure %d", id)
+}
+
+// listClosures returns the home's closures whose last night is on or
+// after from, by first night.
+func listClosures(ctx context.Context, db bun.IDB, providerID int64, from calendar.Date) ([]Closure, error) {
+	cs := []Closure{}
+	err := closuresSelect(db, &cs).Where("closure.provider_id = ?", providerID).Where("closure.ends_on >= ?", from).
+		OrderExpr("closure.starts_on, closure.id").Scan(ctx)
+	return cs, apperr.Wrapf(err, "listing closures of care home %d", providerID)
+}
+
+func updateClosureEnd(ctx context.Context, db bun.IDB, c Closure) error {
+	_, err := db.NewUpdate().Model((*Closure)(nil)).Set("ends_on = ?", c.EndsOn).Where("id = ?", c.ID).Exec(ctx)
+	return apperr.Wrapf(err, "ending closure %d early", c.ID)
+}
+
+func deleteClosure(ctx context.Context, db bun.IDB, id int64) error {
+	_, err := db.NewDelete().Model((*Closure)(nil)).Where("id = ?", id).Exec(ctx)
+	return apperr.Wrapf(err, "deleting closure %d", id)
+}
+
+// lockClosedContracts locks, on PostgreSQL, the contract rows of the beds a
+// closure covers (all the home's contracts, for the whole home) until the
+// transaction ends, in id order so two closures never wait on each other
+// in a circle. A booking takes the same rows shared before its last check
+// (booking.lockPlace), so the two go one after the other. SQLite
+// transactions already hold the write lock.
+func lockClosedContracts(ctx context.Context, db bun.IDB, c Closure) error {
+	if db.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	q := db.NewSelect().Model((*Contract)(nil)).Column("id").OrderExpr("id").For("UPDATE")
+	if c.BedID != nil {
+		q = q.Where("id = (SELECT b.contract_id FROM beds AS b WHERE b.id = ?)", *c.BedID)
+	} else {
+		q = q.Where("provider_id = ?", c.ProviderID)
+	}
+	var ids []int64
+	return apperr.Wrapf(q.Scan(ctx, &ids), "locking the contracts of care home %d", c.ProviderID)
+}
+
+// staysInClosure returns the stays with a night booked on a bed the closure
+// covers, on a night it closes, by arrival. It reads the booking tables'
+// night rows by name (booking imports this package, not the other way),
+// which cancelling or ending a stay early deletes, so only nights still
+// booked are found.
+func staysInClosure(ctx context.Context, db bun.IDB, c Closure) ([]StayInTheWay, error) {
+	stays := []StayInTheWay{}
+	q := db.NewSelect().
+		ColumnExpr("DISTINCT bk.id AS booking_id, bk.reference, bd.id AS bed_id, bd.label AS bed_label, bk.arrive, bk.depart").
+		TableExpr("booking_nights AS n").
+		Join("JOIN beds AS bd ON bd.id = n.place_id").
+		Join("JOIN bookings AS bk ON bk.id = n.booking_id").
+		Where("n.place_kind = 'bed'").
+		Where("bd.provider_id = ?", c.ProviderID).
+		Where("n.night >= ? AND n.night <= ?", c.StartsOn, c.EndsOn).
+		OrderExpr("bk.arrive, bk.reference")
+	if c.BedID != nil {
+		q = q.Where("bd.id = ?", *c.BedID)
+	}
+	err := q.Scan(ctx, &stays)
+	return stays, apperr.Wrapf(err, "finding stays booked during a closure of care home %d", c.ProviderID)
+}

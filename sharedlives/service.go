@@ -311,8 +311,10 @@ func (s *Service) Hosts(ctx context.Context, actor accounts.Principal, f HostFil
 // position moves the home to the postcode's position when there is a
 // lookup, and needs a position otherwise. It returns ErrNotAllowed (hosts
 // included: they change only their calendar), ErrHostNotFound,
-// ErrMobileTaken, an Invalid error naming every bad field, or
-// contact.ErrLookupDown; nothing is changed when anything is wrong.
+// ErrMobileTaken, an Invalid error naming every bad field,
+// ErrCapacityBooked for a capacity below the guests booked on some night
+// from today on, or contact.ErrLookupDown; nothing is changed when
+// anything is wrong.
 func (s *Service) UpdateHost(ctx context.Context, actor accounts.Principal, id int64, patch HostPatch) (Host, error) {
 	if err := mayChangeHosts(actor); err != nil {
 		return Host{}, err
@@ -326,8 +328,15 @@ func (s *Service) UpdateHost(ctx context.Context, actor accounts.Principal, id i
 		return Host{}, err
 	}
 	return s.change(ctx, id, func(ctx context.Context, tx bun.IDB, h *Host) error {
+		was := h.Capacity
 		if err := h.apply(patch, found); err != nil {
 			return err
+		}
+		if h.Capacity < was {
+			// Every guest booked must keep a slot the host still has.
+			if err := fitGuests(ctx, tx, h.ID, h.Capacity, s.today()); err != nil {
+				return err
+			}
 		}
 		return checkMobileUnique(ctx, tx, *h)
 	})

@@ -161,7 +161,7 @@ func parseLatLon(s string) (float64, float64, bool) {
 	}
 	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
 	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
-	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+	if err1 != nil || err2 != nil || !(booking.LatLon{Lat: lat, Lon: lon}).OnTheMap() {
 		return 0, 0, false
 	}
 	return lat, lon, true
@@ -232,7 +232,10 @@ func (s *Server) listBookings(c *fiber.Ctx) error {
 		From:   parseDate(&f, "from", strings.Clone(c.Query("from"))),
 		To:     parseDate(&f, "to", strings.Clone(c.Query("to"))),
 		Status: strings.Clone(c.Query("status")),
-		Page:   pageRequest(c, &f),
+		// Finding a booking from what a caller has to hand.
+		Reference: strings.Clone(c.Query("reference")),
+		Mobile:    strings.Clone(c.Query("mobile")),
+		Page:      pageRequest(c, &f),
 	}
 	if raw := c.Query("person_id"); raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
@@ -262,16 +265,66 @@ func (s *Server) listBookings(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+// showBooking shows one booking, named by its id or by its reference
+// (typed any way: "k7m4qx" finds K7M-4QX), as people read it out.
 func (s *Server) showBooking(c *fiber.Ctx) error {
-	id, err := pathID(c, booking.ErrBookingNotFound)
+	var b booking.Booking
+	var err error
+	if raw := strings.Clone(c.Params("id")); strings.ContainsFunc(raw, func(r rune) bool { return r < '0' || r > '9' }) {
+		b, err = s.bookingByReference(c, raw)
+	} else {
+		var id int64
+		if id, err = pathID(c, booking.ErrBookingNotFound); err == nil {
+			b, err = s.deps.Booking.Booking(c.UserContext(), principal(c), id)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	b, err := s.deps.Booking.Booking(c.UserContext(), principal(c), id)
-	if err != nil {
-		return err
+	return c.JSON(toStayJSON(b)) // with what changed since it was booked
+}
+
+// bookingByReference finds the booking with a reference, as the list of
+// bookings narrowed to it would: so whoever may not see the booking there
+// does not find it here either. Something that cannot be a reference
+// names no booking: ErrBookingNotFound.
+func (s *Server) bookingByReference(c *fiber.Ctx, ref string) (booking.Booking, error) {
+	page, err := s.deps.Booking.Bookings(c.UserContext(), principal(c), booking.BookingFilter{Reference: ref})
+	switch {
+	case apperr.KindOf(err) == apperr.Invalid:
+		return booking.Booking{}, booking.ErrBookingNotFound
+	case err != nil:
+		return booking.Booking{}, err
+	case len(page.Items) == 0:
+		return booking.Booking{}, booking.ErrBookingNotFound
 	}
-	return c.JSON(toBookingJSON(b))
+	return page.Items[0], nil
+}
+
+// carerStayJSON is a stay as the duty team sees it beside a carer's
+// emergency card: who is staying, where, and when.
+type carerStayJSON struct {
+	BookingID  int64         `json:"booking_id"`
+	Reference  string        `json:"reference"`
+	Kind       string        `json:"kind"`
+	PersonID   int64         `json:"person_id"`
+	PersonName string        `json:"person_name"`
+	Place      placeJSON     `json:"place"`
+	PlaceName  string        `json:"place_name"`
+	Phone      string        `json:"phone,omitempty"` // the home's, E.164; none for a shared-lives host
+	Arrive     calendar.Date `json:"arrive"`
+	Depart     calendar.Date `json:"depart"`
+	Nights     int           `json:"nights"`
+}
+
+func toCarerStaysJSON(stays []booking.Stay) []carerStayJSON {
+	out := make([]carerStayJSON, len(stays))
+	for i, st := range stays {
+		out[i] = carerStayJSON{BookingID: st.ID, Reference: st.Reference, Kind: st.Kind, PersonID: st.PersonID, PersonName: st.PersonName,
+			Place: placeJSON{Kind: st.PlaceKind, ID: st.PlaceID}, PlaceName: st.PlaceName, Phone: st.Phone,
+			Arrive: st.Arrive, Depart: st.Depart, Nights: st.Nights}
+	}
+	return out
 }
 
 // cancelBooking cancels a booking; staff must say why.
@@ -312,9 +365,11 @@ var bookingOperations = []operation{
 	{method: "POST", path: "/api/v1/holds", summary: "Hold a place's nights for 10 minutes while the booking is confirmed; 409 when any night is taken or held, 422 naming a broken rule, 503 if the hold service is down.", who: "admin, duty, or the person's carer", request: holdRequest{}, status: 201, response: holdJSON{}, errors: []int{400, 404, 409, 415, 422, 503}},
 	{method: "DELETE", path: "/api/v1/holds/{id}", summary: "Release a hold early.", who: "admin, duty, or the hold's carer", status: 204, errors: []int{404}},
 	{method: "POST", path: "/api/v1/bookings", summary: "Confirm a hold as a booking. Send an Idempotency-Key header to make retries safe: the same key returns the same booking.", who: "admin, duty, or the hold's carer", request: bookingRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
-	{method: "GET", path: "/api/v1/bookings", summary: "Bookings in id order: a carer sees their own, staff all.", who: "admin, duty, or a carer (their own)", status: 200, response: bookingList{}, errors: []int{422},
-		query: append([]queryParam{{"from", "Stays ending after this date.", "string"}, {"to", "Stays starting on or before this date.", "string"}, {"place_kind", "bed or host (with place_id).", "string"}, {"place_id", "A place's id.", "integer"}, {"person_id", "A person's id.", "integer"}, {"status", "confirmed or cancelled.", "string"}}, pageParams...)},
-	{method: "GET", path: "/api/v1/bookings/{id}", summary: "One booking.", who: "admin, duty, or the booking's carer", status: 200, response: bookingJSON{}, errors: []int{404}},
-	{method: "POST", path: "/api/v1/bookings/{id}/cancel", summary: "Cancel a booking: the nights are freed and given back to the allowance, and the carer is texted. Carers may cancel up to 48 hours before arrival; staff at any time, with a reason.", who: "admin, duty, or the booking's carer", request: cancelRequest{}, status: 200, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "GET", path: "/api/v1/bookings", summary: "Bookings in id order: a carer sees their own, staff all. Find a booking by its reference, or a carer's bookings by their mobile number; a query parameter not listed here is refused (422), never ignored.", who: "admin, duty, or a carer (their own)", status: 200, response: bookingList{}, errors: []int{422},
+		query: append([]queryParam{{"from", "Stays ending after this date.", "string"}, {"to", "Stays starting on or before this date.", "string"}, {"place_kind", "bed or host (with place_id).", "string"}, {"place_id", "A place's id.", "integer"}, {"person_id", "A person's id.", "integer"}, {"status", "confirmed or cancelled.", "string"},
+			{"reference", "A booking reference, in any case, with or without the dash: K7M-4QX or k7m4qx.", "string"}, {"mobile", "The carer's mobile number, written any UK way: 07700 900123 or +44 7700 900123.", "string"}}, pageParams...)},
+	{method: "GET", path: "/api/v1/bookings/{id}", summary: "One booking, by its id or its reference (any case, with or without the dash).", who: "admin, duty, or the booking's carer", status: 200, response: stayJSON{}, errors: []int{404},
+		idSchema: map[string]any{"oneOf": []any{map[string]any{"type": "integer", "minimum": 1}, map[string]any{"type": "string", "pattern": "^[A-Za-z0-9]{3}-?[A-Za-z0-9]{3}$"}}}},
+	{method: "POST", path: "/api/v1/bookings/{id}/cancel", summary: "Cancel a booking: the nights are freed and given back to the allowance, and the carer is texted. Carers may cancel up to RESPITE_CANCEL_CUTOFF (48 hours) before arrival; staff at any time, with a reason. Cancelling a stay already under way ends it today instead: the nights spent stay booked and counted.", who: "admin, duty, or the booking's carer", request: cancelRequest{}, status: 200, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/carers/{id}/allowance", summary: "The carer's nights this allowance year: allowed, booked, held and remaining.", who: "admin, duty, or the carer", status: 200, response: allowanceJSON{}, errors: []int{404}},
 }

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,4 +207,94 @@ func TestHolds_RedisDown(t *testing.T) {
 	if n, _ := db.NewSelect().Table("holds").Count(context.Background()); n != 0 {
 		t.Errorf("%d holds written without the lock", n)
 	}
+}
+
+// TestFindingBookings: staff find a booking by its reference however it is
+// typed, and a carer's bookings by their mobile however it is written; a
+// booking is shown by its reference as well as its id; and the emergency
+// card shows the carer's stays now and to come.
+func TestFindingBookings(t *testing.T) {
+	both(t, func(t *testing.T, db *bun.DB) {
+		s := newTestServer(t, db)
+		w := newBookingWorld(t, s)
+		duty, coordinator := s.signIn(t, "duty"), s.signIn(t, "coordinator")
+		today := calendar.Today(calendar.SystemClock)
+		// Under way tonight: an emergency placement, as only those start today.
+		dutyOfficer := accounts.Principal{Kind: accounts.SubjectStaff, ID: 1, Name: "Sam", Role: accounts.RoleDuty}
+		now, err := s.booking.PlaceEmergency(context.Background(), dutyOfficer, booking.EmergencyRequest{PersonID: w.mum.ID,
+			Place: booking.Place{Kind: booking.PlaceBed, ID: w.beds[0].ID}, Arrive: today, Depart: today.AddDays(2), Reason: "Carer in hospital"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := bookStay(t, s, w, w.beds[0].ID, today.AddDays(20), today.AddDays(23))
+		refs := func(t *testing.T, path, token string) []string {
+			t.Helper()
+			r := s.do(t, request{method: "GET", path: path, token: token})
+			if r.status != 200 {
+				t.Fatalf("GET %s = %d %s", path, r.status, r.body)
+			}
+			out := []string{}
+			for _, it := range r.json(t)["items"].([]any) {
+				out = append(out, it.(map[string]any)["reference"].(string))
+			}
+			return out
+		}
+
+		typed := strings.ToLower(strings.ReplaceAll(later.Reference, "-", ""))
+		for _, ref := range []string{later.Reference, typed, " " + strings.ToLower(later.Reference) + " "} {
+			if got := refs(t, "/api/v1/bookings?reference="+url.QueryEscape(ref), duty); !slices.Equal(got, []string{later.Reference}) {
+				t.Errorf("?reference=%q finds %v; want %s", ref, got, later.Reference)
+			}
+		}
+		for _, mobile := range []string{"07700 900201", "+44 7700 900201", "447700900201"} {
+			if got := refs(t, "/api/v1/bookings?mobile="+url.QueryEscape(mobile), duty); !slices.Equal(got, []string{now.Reference, later.Reference}) {
+				t.Errorf("?mobile=%q finds %v; want Alice's two", mobile, got)
+			}
+		}
+		if got := refs(t, "/api/v1/bookings?mobile="+url.QueryEscape("07700 900202"), duty); len(got) != 0 {
+			t.Errorf("Bob's mobile finds %v; he has no bookings", got)
+		}
+		p := s.do(t, request{method: "GET", path: "/api/v1/bookings?reference=K7M-4Q0&mobile=hello", token: duty}).problem(t, 422)
+		if diff := cmp.Diff([]string{"reference", "mobile"}, fieldNames(p)); diff != "" {
+			t.Errorf("bad reference and mobile (-want +got):\n%s", diff)
+		}
+		// A carer's own list narrows the same way, and never shows another's.
+		if got := refs(t, "/api/v1/bookings?reference="+later.Reference, w.bobT); len(got) != 0 {
+			t.Errorf("Bob finds Alice's booking by its reference: %v", got)
+		}
+
+		for _, path := range []string{"/api/v1/bookings/" + later.Reference, "/api/v1/bookings/" + typed, fmt.Sprintf("/api/v1/bookings/%d", later.ID)} {
+			r := s.do(t, request{method: "GET", path: path, token: duty})
+			if r.status != 200 || r.json(t)["reference"] != later.Reference {
+				t.Errorf("GET %s = %d %s", path, r.status, r.body)
+			}
+		}
+		if r := s.do(t, request{method: "GET", path: "/api/v1/bookings/" + later.Reference, token: w.aliceT}); r.status != 200 {
+			t.Errorf("Alice reading her booking by reference = %d %s", r.status, r.body)
+		}
+		s.do(t, request{method: "GET", path: "/api/v1/bookings/" + later.Reference, token: w.bobT}).problem(t, 404)
+		s.do(t, request{method: "GET", path: "/api/v1/bookings/" + later.Reference, token: coordinator}).problem(t, 403)
+		s.do(t, request{method: "GET", path: "/api/v1/bookings/ZZZ-ZZZ", token: duty}).problem(t, 404)
+		s.do(t, request{method: "GET", path: "/api/v1/bookings/not-a-reference", token: duty}).problem(t, 404)
+
+		// The emergency card: the stay under way, and the one to come.
+		if _, err := db.ExecContext(context.Background(), "UPDATE carers SET emergency_card = 'LDS-EC-0201' WHERE id = ?", w.alice.ID); err != nil {
+			t.Fatal(err)
+		}
+		r := s.do(t, request{method: "GET", path: "/api/v1/emergency/lookup?card=LDS-EC-0201", token: duty})
+		if r.status != 200 {
+			t.Fatalf("lookup = %d %s", r.status, r.body)
+		}
+		card := r.json(t)
+		current, upcoming := card["current_stays"].([]any), card["upcoming_stays"].([]any)
+		if len(current) != 1 || len(upcoming) != 1 {
+			t.Fatalf("stays on the card = %s", r.body)
+		}
+		if c := current[0].(map[string]any); c["reference"] != now.Reference || c["place_name"] != "Oakwood House, Room 1" || c["person_name"] != w.mum.Name || c["phone"] != "+441134960001" {
+			t.Errorf("the stay under way = %v", c)
+		}
+		if u := upcoming[0].(map[string]any); u["reference"] != later.Reference || u["nights"] != float64(3) {
+			t.Errorf("the stay to come = %v", u)
+		}
+	})
 }

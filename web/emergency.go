@@ -53,6 +53,10 @@ type emergencyPersonJSON struct {
 type emergencyCardJSON struct {
 	Carer  emergencyCarerJSON    `json:"carer"`
 	People []emergencyPersonJSON `json:"people"`
+	// CurrentStays are under way today: where the people are now.
+	// UpcomingStays arrive after today, soonest first.
+	CurrentStays  []carerStayJSON `json:"current_stays"`
+	UpcomingStays []carerStayJSON `json:"upcoming_stays"`
 }
 
 type emergencyOptionJSON struct {
@@ -78,6 +82,9 @@ type placementRequest struct {
 	Arrive   string    `json:"arrive" jsonschema:"format=date"`
 	Depart   string    `json:"depart" jsonschema:"format=date"`
 	Reason   string    `json:"reason"`
+	// OverrideReason places the person although the place does not suit
+	// them on paper; it is audited and shown to the home.
+	OverrideReason string `json:"override_reason,omitempty"`
 }
 
 type spotRequest struct {
@@ -121,6 +128,11 @@ func (s *Server) lookupEmergencyCard(c *fiber.Ctx) error {
 	for i, p := range card.People {
 		out.People[i] = emergencyPersonJSON{ID: p.ID, Name: p.Name, DateOfBirth: p.DateOfBirth, Needs: p.Needs, Requirements: p.Requirements, StaffNotes: p.StaffNotes}
 	}
+	current, upcoming, err := s.deps.Booking.StaysNowAndNext(c.UserContext(), principal(c), card.Carer.ID)
+	if err != nil {
+		return err
+	}
+	out.CurrentStays, out.UpcomingStays = toCarerStaysJSON(current), toCarerStaysJSON(upcoming)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(out)
 }
@@ -159,7 +171,7 @@ func (s *Server) placeEmergency(c *fiber.Ctx) error {
 	}
 	var dates apperr.Fields
 	r := booking.EmergencyRequest{PersonID: req.PersonID, Place: booking.Place{Kind: req.Place.Kind, ID: req.Place.ID}, Reason: req.Reason,
-		Arrive: parseDate(&dates, "arrive", req.Arrive), Depart: parseDate(&dates, "depart", req.Depart)}
+		Override: req.OverrideReason, Arrive: parseDate(&dates, "arrive", req.Arrive), Depart: parseDate(&dates, "depart", req.Depart)}
 	if err := dates.Err(); err != nil {
 		return err
 	}
@@ -168,7 +180,7 @@ func (s *Server) placeEmergency(c *fiber.Ctx) error {
 		return err
 	}
 	c.Location("/api/v1/bookings/" + strconv.FormatInt(b.ID, 10))
-	return c.Status(fiber.StatusCreated).JSON(toBookingJSON(b))
+	return c.Status(fiber.StatusCreated).JSON(toStayJSON(b))
 }
 
 func (s *Server) placeSpot(c *fiber.Ctx) error {
@@ -204,7 +216,7 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	}
 	for name, dst := range map[string]*time.Time{"from": &filter.From, "to": &filter.To} {
 		if raw := c.Query(name); raw != "" {
-			t, err := time.Parse(time.RFC3339, raw)
+			t, err := calendar.ParseInstant(raw)
 			if err != nil {
 				f.Add(name, "Use a time like 2027-04-03T22:00:00Z.")
 			}
@@ -227,11 +239,11 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 }
 
 var emergencyOperations = []operation{
-	{method: "GET", path: "/api/v1/emergency/lookup", summary: "The carer behind an emergency card: the people they care for, their needs, and the emergency plan. Every lookup is audited.", who: "duty", status: 200, response: emergencyCardJSON{}, errors: []int{404, 422},
+	{method: "GET", path: "/api/v1/emergency/lookup", summary: "The carer behind an emergency card: the people they care for, their needs, the emergency plan, and their stays under way today and to come. Every lookup is audited.", who: "duty", status: 200, response: emergencyCardJSON{}, errors: []int{404, 422},
 		query: []queryParam{{"card", "The number on the carer's emergency card.", "string"}}},
 	{method: "GET", path: "/api/v1/emergency/options", summary: "Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase.", who: "duty", status: 200, response: emergencyOptionsJSON{}, errors: []int{404, 422},
 		query: []queryParam{{"person_id", "The person who needs a place.", "integer"}, {"arrive", "YYYY-MM-DD, today or within two days.", "string"}, {"depart", "YYYY-MM-DD.", "string"}}},
-	{method: "POST", path: "/api/v1/emergency/placements", summary: "Place the person: a confirmed emergency booking in one transaction, without the hold layer (works with Redis down); the allowance is recorded, not enforced; the place and the emergency contact are texted at once; audited.", who: "duty", request: placementRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "POST", path: "/api/v1/emergency/placements", summary: "Place the person: a confirmed emergency booking in one transaction, without the hold layer (works with Redis down); the allowance is recorded, not enforced; the place and the emergency contact are texted at once; audited. Between midnight and RESPITE_NIGHT_ENDS_AT (10:00) arrive may be yesterday, the night under way. A place that does not suit the person is refused (422) unless override_reason says why to place them there all the same: that is audited (emergency.override) and kept on the booking for the home to see.", who: "duty", request: placementRequest{}, status: 201, response: stayJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "POST", path: "/api/v1/emergency/spot-placements", summary: "Record a spot purchase agreed by phone: the spot contract, its bed and the emergency booking in one transaction; audited.", who: "duty", request: spotRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/audit", summary: "The append-only record of staff actions that create, change or cancel bookings, read emergency data or manage staff accounts, newest first.", who: "admin", status: 200, response: auditList{}, errors: []int{422},
 		query: append([]queryParam{{"action", "What was done, such as emergency.placement or staff.disabled.", "string"}, {"actor_kind", "staff, carer or host.", "string"}, {"actor_id", "The actor's id.", "integer"}, {"target_kind", "booking, carer or person.", "string"}, {"target_id", "The target's id.", "integer"}, {"from", "RFC 3339 time, inclusive.", "string"}, {"to", "RFC 3339 time, exclusive.", "string"}}, pageParams...)},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -36,6 +37,8 @@ func (s *Server) hostRoutes(api fiber.Router) {
 	api.Post("/hosts/:id/leave", hostTeam, s.leaveHost)
 	api.Get("/hosts/:id/availability", readersOrHost, s.showHostAvailability)
 	api.Put("/hosts/:id/availability", hostTeamOrHost, s.setHostAvailability)
+	api.Post("/hosts/:id/availability", hostTeamOrHost, s.addHostAvailability)
+	api.Delete("/hosts/:id/availability", hostTeamOrHost, s.removeHostAvailability)
 	api.Get("/hosts/:id/guests", readersOrHost, s.listHostGuests)
 }
 
@@ -55,6 +58,9 @@ var hostOperations = []operation{
 	{method: "POST", path: "/api/v1/hosts/{id}/leave", summary: "Record that a host has stopped hosting. It is final; 409 for a host who has already left.", who: "admin or coordinator", status: 200, response: hostJSON{}, errors: []int{404, 409}},
 	{method: "GET", path: "/api/v1/hosts/{id}/availability", summary: "The host's calendar: the date ranges (both ends included) from today on when they can take guests, when it was last confirmed, and whether that is too long ago to trust (stale).", who: "admin, coordinator, duty, or the host themself", status: 200, response: hostAvailabilityJSON{}, errors: []int{404}},
 	{method: "PUT", path: "/api/v1/hosts/{id}/availability", summary: "Replace the host's calendar from today on; this also confirms it. Ranges may not overlap, must end today or later, and reach no more than 18 months ahead; a 422 names every bad range.", who: "admin, coordinator, or the host themself", request: hostAvailabilityRequest{}, status: 200, response: hostAvailabilityJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "POST", path: "/api/v1/hosts/{id}/availability", summary: "Add one range of dates (from and to, both included) to the host's calendar, joining any range it overlaps or runs on from; this also confirms the calendar. A from before today counts from today; to may be no more than 18 months ahead.", who: "admin, coordinator, or the host themself", request: hostDatesRequest{}, status: 200, response: hostAvailabilityJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "DELETE", path: "/api/v1/hosts/{id}/availability", summary: "Take one range of dates (from and to, both included; from == to for one night) out of the host's calendar, splitting a range it falls inside; this also confirms the calendar. Refused (409) when a guest is booked to stay any of those nights: the message names the stay. The day a guest leaves is not one of their nights.", who: "admin, coordinator, or the host themself", status: 200, response: hostAvailabilityJSON{}, errors: []int{404, 409, 422},
+		query: []queryParam{{"from", "The first date to take out, YYYY-MM-DD.", "string"}, {"to", "The last date to take out, YYYY-MM-DD.", "string"}}},
 	{method: "GET", path: "/api/v1/hosts/{id}/guests", summary: "Guests booked to stay with the host who have not yet left, by arrival: first name, dates, needs and requirements.", who: "admin, coordinator, duty, or the host themself", status: 200, response: hostGuestList{}, errors: []int{404}},
 }
 
@@ -134,6 +140,12 @@ type hostList struct {
 type hostRangeRequest struct {
 	StartsOn string `json:"starts_on" jsonschema:"format=date"`
 	EndsOn   string `json:"ends_on" jsonschema:"format=date"`
+}
+
+// hostDatesRequest is one range of dates to add to a host's calendar.
+type hostDatesRequest struct {
+	From string `json:"from" jsonschema:"format=date"`
+	To   string `json:"to" jsonschema:"format=date"`
 }
 
 type hostAvailabilityRequest struct {
@@ -364,6 +376,47 @@ func (s *Server) setHostAvailability(c *fiber.Ctx) error {
 	return c.JSON(toHostAvailabilityJSON(h, ranges, s.deps.Hosts.Now()))
 }
 
+// addHostAvailability adds one range of dates to a host's calendar.
+func (s *Server) addHostAvailability(c *fiber.Ctx) error {
+	id, err := pathID(c, sharedlives.ErrHostNotFound)
+	if err != nil {
+		return err
+	}
+	var req hostDatesRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	return s.changeHostDates(c, id, req.From, req.To, s.deps.Hosts.AddAvailability)
+}
+
+// removeHostAvailability takes one range of dates, ?from= to ?to=, out of
+// a host's calendar; a guest booked on any of them refuses it (409).
+func (s *Server) removeHostAvailability(c *fiber.Ctx) error {
+	id, err := pathID(c, sharedlives.ErrHostNotFound)
+	if err != nil {
+		return err
+	}
+	return s.changeHostDates(c, id, strings.Clone(c.Query("from")), strings.Clone(c.Query("to")), s.deps.Hosts.RemoveAvailability)
+}
+
+// changeHostDates makes one change of a range of dates to a host's
+// calendar and answers with the calendar as it now is.
+func (s *Server) changeHostDates(c *fiber.Ctx, id int64, rawFrom, rawTo string,
+	change func(context.Context, accounts.Principal, int64, calendar.Date, calendar.Date) ([]sharedlives.Range, error)) error {
+	var dates apperr.Fields
+	from, to := parseDate(&dates, "from", rawFrom), parseDate(&dates, "to", rawTo)
+	viewer := principal(c)
+	ranges, err := change(c.UserContext(), viewer, id, from, to)
+	if err != nil {
+		return withDateErrors(err, dates)
+	}
+	h, err := s.deps.Hosts.Host(c.UserContext(), viewer, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toHostAvailabilityJSON(h, ranges, s.deps.Hosts.Now()))
+}
+
 func (s *Server) listHostGuests(c *fiber.Ctx) error {
 	id, err := pathID(c, sharedlives.ErrHostNotFound)
 	if err != nil {
@@ -402,6 +455,7 @@ func (hostJSON) JSONSchemaExtend(s *jsonschema.Schema) {
 	nullableProperties(s, "approved_on", "review_due", "availability_confirmed_at")
 }
 func (hostRangeRequest) JSONSchemaExtend(s *jsonschema.Schema) { require(s, "starts_on", "ends_on") }
+func (hostDatesRequest) JSONSchemaExtend(s *jsonschema.Schema) { require(s, "from", "to") }
 func (hostAvailabilityRequest) JSONSchemaExtend(s *jsonschema.Schema) {
 	require(s, "ranges")
 }

@@ -390,3 +390,93 @@ func TestHostsAPI(t *testing.T) {
 		})
 	})
 }
+
+// TestHostCalendarRangesAPI: a host adds and takes out single ranges of
+// dates, besides replacing the calendar whole; taking out a night a guest
+// is booked on is refused naming the stay; and a host's capacity cannot go
+// below the guests booked on a night.
+func TestHostCalendarRangesAPI(t *testing.T) {
+	both(t, func(t *testing.T, db *bun.DB) {
+		s := newTestServer(t, db)
+		ctx := context.Background()
+		coordinator, duty := s.signIn(t, "coordinator"), s.signIn(t, "duty")
+		today := calendar.Today(calendar.SystemClock)
+		day := func(n int) string { return today.AddDays(n).String() }
+		sueID := createdID(t, s.do(t, request{method: "POST", path: "/api/v1/hosts", token: coordinator, body: hostBody("Sue Miller", "07700 900321")}))
+		rajID := createdID(t, s.do(t, request{method: "POST", path: "/api/v1/hosts", token: coordinator, body: hostBody("Raj Shah", "07700 900322")}))
+		sueToken, rajToken := s.hostSession(t, sueID), s.hostSession(t, rajID)
+		calendarPath := fmt.Sprintf("/api/v1/hosts/%d/availability", sueID)
+		ranges := func(t *testing.T, r response) []string {
+			t.Helper()
+			if r.status != 200 {
+				t.Fatalf("calendar change = %d %s", r.status, r.body)
+			}
+			out := []string{}
+			for _, it := range r.json(t)["ranges"].([]any) {
+				m := it.(map[string]any)
+				out = append(out, m["starts_on"].(string)+".."+m["ends_on"].(string))
+			}
+			return out
+		}
+
+		got := ranges(t, s.do(t, request{method: "POST", path: calendarPath, token: sueToken, body: map[string]any{"from": day(5), "to": day(15)}}))
+		if want := []string{day(5) + ".." + day(15)}; !cmp.Equal(got, want) {
+			t.Errorf("after adding = %v, want %v", got, want)
+		}
+		got = ranges(t, s.do(t, request{method: "POST", path: calendarPath, token: coordinator, body: map[string]any{"from": day(16), "to": day(20)}}))
+		if want := []string{day(5) + ".." + day(20)}; !cmp.Equal(got, want) {
+			t.Errorf("a range running on from another joins it: %v, want %v", got, want)
+		}
+		got = ranges(t, s.do(t, request{method: "DELETE", path: calendarPath + "?from=" + day(10) + "&to=" + day(10), token: sueToken}))
+		if want := []string{day(5) + ".." + day(9), day(11) + ".." + day(20)}; !cmp.Equal(got, want) {
+			t.Errorf("after taking out one night = %v, want %v", got, want)
+		}
+		p := s.do(t, request{method: "POST", path: calendarPath, token: sueToken, body: map[string]any{"from": "next week"}}).problem(t, 422)
+		if diff := cmp.Diff([]string{"to", "from"}, fieldNames(p)); diff != "" {
+			t.Errorf("bad dates (-want +got):\n%s", diff)
+		}
+		s.do(t, request{method: "DELETE", path: calendarPath + "?from=" + day(6), token: sueToken}).problem(t, 422)
+		s.do(t, request{method: "POST", path: calendarPath, token: rajToken, body: map[string]any{"from": day(5), "to": day(6)}}).problem(t, 404)
+		s.do(t, request{method: "DELETE", path: calendarPath + "?from=" + day(5) + "&to=" + day(6), token: duty}).problem(t, 403)
+
+		// Frank and then Joan are booked with Sue, both on the night of day 13.
+		now := time.Now().UTC()
+		carer := booking.Carer{Name: "Pat Jones", Mobile: "+447700900311", Postcode: "LS6 2AB", Latitude: 53.8, Longitude: -1.5,
+			AllowanceNights: 28, AllowanceYearStarts: today.AddDays(-30), CreatedAt: now, UpdatedAt: now}
+		if _, err := db.NewInsert().Model(&carer).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i, name := range []string{"Frank Jones", "Joan Jones"} {
+			person := booking.Person{CarerID: carer.ID, Name: name, DateOfBirth: calendar.Date{Year: 1941, Month: 5, Day: 2},
+				Needs: []string{}, Requirements: []string{}, CreatedAt: now, UpdatedAt: now}
+			if _, err := db.NewInsert().Model(&person).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			arrive := today.AddDays(12 + i)
+			b := booking.Booking{Reference: fmt.Sprintf("CAL-%d", i), Status: booking.StatusConfirmed, Kind: booking.KindPlanned, PersonID: person.ID,
+				CarerID: carer.ID, PlaceKind: booking.PlaceHost, PlaceID: sueID, Arrive: arrive, Depart: arrive.AddDays(2), Nights: 2,
+				CreatedByKind: "staff", CreatedByID: 1, CreatedAt: now, UpdatedAt: now}
+			if _, err := db.NewInsert().Model(&b).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for n := range 2 {
+				night := booking.Night{PlaceKind: booking.PlaceHost, PlaceID: sueID, Night: arrive.AddDays(n), Slot: i, BookingID: b.ID, PersonID: person.ID}
+				if _, err := db.NewInsert().Model(&night).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		p = s.do(t, request{method: "DELETE", path: calendarPath + "?from=" + day(12) + "&to=" + day(12), token: sueToken}).problem(t, 409)
+		if !strings.Contains(p.Detail, "Frank is staying with you") || !strings.Contains(p.Detail, "(booking CAL-0)") {
+			t.Errorf("taking out a booked night: %q", p.Detail)
+		}
+		if got := ranges(t, s.do(t, request{method: "GET", path: calendarPath, token: sueToken})); len(got) != 2 {
+			t.Errorf("a refused change changed the calendar: %v", got)
+		}
+
+		p = s.do(t, request{method: "PATCH", path: fmt.Sprintf("/api/v1/hosts/%d", sueID), token: coordinator, body: map[string]any{"capacity": 1}}).problem(t, 409)
+		if want := "2 guests are booked to stay with this host on " + today.AddDays(13).Long() + " (bookings CAL-0, CAL-1), so their capacity cannot go below 2. Move or cancel a stay first."; p.Detail != want {
+			t.Errorf("lowering the capacity:\n got %q\nwant %q", p.Detail, want)
+		}
+	})
+}

@@ -31,6 +31,9 @@ type operation struct {
 	response     any    // body type, or nil for no body
 	query        []queryParam
 	errors       []int // problem statuses this route can answer with, besides 401/403/500
+	// idSchema is the {id} path parameter's schema where it is not just a
+	// positive whole number (a booking's id or its reference); nil for that.
+	idSchema map[string]any
 }
 
 type queryParam struct{ name, description, typ string }
@@ -67,9 +70,11 @@ var operations = []operation{
 }
 
 func init() { operations = append(operations, codeOperations...) }
+func init() { operations = append(operations, closureOperations...) }
 func init() { operations = append(operations, carerOperations...) }
 func init() { operations = append(operations, hostOperations...) }
 func init() { operations = append(operations, bookingOperations...) }
+func init() { operations = append(operations, stayChangeOperations...) }
 func init() { operations = append(operations, emergencyOperations...) }
 func init() { operations = append(operations, userOperations...) }
 
@@ -130,6 +135,11 @@ func buildOpenAPI() map[string]any {
 		// Any operation may meet a database (or, for holds, Redis) that is
 		// not answering: that is a 503 with Retry-After, never a 500.
 		statuses := append([]int{500, 503}, op.errors...)
+		if op.method == "GET" {
+			// A query parameter the operation does not list is refused
+			// (query_params.go).
+			statuses = append(statuses, 422)
+		}
 		if op.who != "anyone" {
 			statuses = append(statuses, 401)
 		}
@@ -159,7 +169,11 @@ func buildOpenAPI() map[string]any {
 		}
 		var params []any
 		if strings.Contains(op.path, "{id}") {
-			params = append(params, map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "integer", "minimum": 1}})
+			schema := map[string]any{"type": "integer", "minimum": 1}
+			if op.idSchema != nil {
+				schema = op.idSchema
+			}
+			params = append(params, map[string]any{"name": "id", "in": "path", "required": true, "schema": schema})
 		}
 		for _, q := range op.query {
 			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.description, "schema": map[string]any{"type": q.typ}})

@@ -28,6 +28,10 @@ const retryAfterSeconds = "5"
 // which is why bookings take an Idempotency-Key.
 var errDependencyDown = apperr.New(apperr.Unavailable, "Part of the service is not answering just now. Try again in a minute.")
 
+// errClash answers a change the database undid because another change to
+// the same things happened at the same moment (migrations.IsClash).
+var errClash = apperr.New(apperr.Conflict, "Someone else changed the same thing at the same moment, so nothing was changed. Look again and try once more.")
+
 // Problem is an RFC 9457 problem detail: every error under /api/v1 is one.
 type Problem struct {
 	Type   string              `json:"type"`
@@ -55,6 +59,9 @@ func problemFor(err error) (Problem, bool) {
 		// A dependency is down, not a bug: 503, and the error handler
 		// logs it as a warning.
 		err = errDependencyDown.Because(err)
+	}
+	if e, ok := apperr.As(err); (!ok || e.Kind == apperr.Internal) && migrations.IsClash(err) {
+		err = errClash.Because(err)
 	}
 	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal {
 		status, slug := statusOf(e.Kind)

@@ -31,6 +31,8 @@ func TestProblemFor_Unavailable(t *testing.T) {
 		{"a unique violation is not an outage", &pgconn.PgError{Code: "23505"}, 500, true},
 		{"any other fault", errors.New("boom"), 500, true},
 		{"a domain error", apperr.New(apperr.Conflict, "Taken."), 409, false},
+		{"a deadlock PostgreSQL broke is a clash to try again", fmt.Errorf("moving stay: %w", &pgconn.PgError{Code: "40P01"}), 409, false},
+		{"a serialization failure too", &pgconn.PgError{Code: "40001"}, 409, false},
 	}
 	for _, tt := range tests {
 		p, fault := problemFor(tt.err)

@@ -16,46 +16,53 @@ import (
 // providerRequest has the same fields as providers.ProviderInput, so one
 // converts to the other; the compiler keeps them in step.
 type providerRequest struct {
-	Name        string   `json:"name"`
-	Address     string   `json:"address"`
-	Postcode    string   `json:"postcode"`
-	Latitude    *float64 `json:"latitude"`
-	Longitude   *float64 `json:"longitude"`
-	Phone       string   `json:"phone"`
-	BedTypes    []string `json:"bed_types"`
-	Specialisms []string `json:"specialisms"`
-	AgeGroups   []string `json:"age_groups"`
-	Active      *bool    `json:"active"`
+	Name      string   `json:"name"`
+	Address   string   `json:"address"`
+	Postcode  string   `json:"postcode"`
+	Latitude  *float64 `json:"latitude"`
+	Longitude *float64 `json:"longitude"`
+	Phone     string   `json:"phone"`
+	// NotificationsMobile is the mobile the home is texted on about its
+	// stays; a landline is refused. Leave it out for none.
+	NotificationsMobile string   `json:"notifications_mobile"`
+	BedTypes            []string `json:"bed_types"`
+	Specialisms         []string `json:"specialisms"`
+	AgeGroups           []string `json:"age_groups"`
+	Active              *bool    `json:"active"`
 }
 
 type providerPatchRequest struct {
-	Name        *string   `json:"name"`
-	Address     *string   `json:"address"`
-	Postcode    *string   `json:"postcode"`
-	Latitude    *float64  `json:"latitude"`
-	Longitude   *float64  `json:"longitude"`
-	Phone       *string   `json:"phone"`
-	BedTypes    *[]string `json:"bed_types"`
-	Specialisms *[]string `json:"specialisms"`
-	AgeGroups   *[]string `json:"age_groups"`
-	Active      *bool     `json:"active"`
+	Name                *string   `json:"name"`
+	Address             *string   `json:"address"`
+	Postcode            *string   `json:"postcode"`
+	Latitude            *float64  `json:"latitude"`
+	Longitude           *float64  `json:"longitude"`
+	Phone               *string   `json:"phone"`
+	NotificationsMobile *string   `json:"notifications_mobile"` // "" removes it
+	BedTypes            *[]string `json:"bed_types"`
+	Specialisms         *[]string `json:"specialisms"`
+	AgeGroups           *[]string `json:"age_groups"`
+	Active              *bool     `json:"active"`
 }
 
 type providerJSON struct {
-	ID           int64     `json:"id"`
-	Name         string    `json:"name"`
-	Address      string    `json:"address"`
-	Postcode     string    `json:"postcode"`
-	Latitude     float64   `json:"latitude"`
-	Longitude    float64   `json:"longitude"`
-	Phone        string    `json:"phone"`         // E.164
-	PhoneDisplay string    `json:"phone_display"` // as people write it
-	BedTypes     []string  `json:"bed_types"`
-	Specialisms  []string  `json:"specialisms"`
-	AgeGroups    []string  `json:"age_groups"`
-	Active       bool      `json:"active"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           int64   `json:"id"`
+	Name         string  `json:"name"`
+	Address      string  `json:"address"`
+	Postcode     string  `json:"postcode"`
+	Latitude     float64 `json:"latitude"`
+	Longitude    float64 `json:"longitude"`
+	Phone        string  `json:"phone"`         // E.164
+	PhoneDisplay string  `json:"phone_display"` // as people write it
+	// NotificationsMobile is where the home's texts go (E.164), or "" when
+	// it has none and staff ring it instead.
+	NotificationsMobile string    `json:"notifications_mobile"`
+	BedTypes            []string  `json:"bed_types"`
+	Specialisms         []string  `json:"specialisms"`
+	AgeGroups           []string  `json:"age_groups"`
+	Active              bool      `json:"active"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
 }
 
 type providerList struct {
@@ -139,7 +146,8 @@ type bedList struct {
 func toProviderJSON(p providers.Provider) providerJSON {
 	return providerJSON{
 		ID: p.ID, Name: p.Name, Address: p.Address, Postcode: p.Postcode, Latitude: p.Latitude, Longitude: p.Longitude,
-		Phone: p.Phone, PhoneDisplay: contact.DisplayPhone(p.Phone), BedTypes: p.BedTypes, Specialisms: p.Specialisms,
+		Phone: p.Phone, PhoneDisplay: contact.DisplayPhone(p.Phone), NotificationsMobile: p.NotificationsMobile,
+		BedTypes: p.BedTypes, Specialisms: p.Specialisms,
 		AgeGroups: p.AgeGroups, Active: p.Active, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }

@@ -19,7 +19,10 @@ func (s *Server) routes() error {
 	app.Get("/readyz", s.showReadiness)
 	app.Get("/metrics", s.showMetrics())
 
-	api := app.Group("/api/v1")
+	// Every string a request carries is checked as text before any
+	// handler runs (input.go).
+	api := app.Group("/api/v1", checkText)
+	api.Use(checkQueryParams) // a GET's query parameters are those documented (query_params.go)
 	api.Get("/openapi.json", s.showOpenAPI)
 
 	// Signing in and out.
@@ -46,6 +49,7 @@ func (s *Server) routes() error {
 	api.Get("/providers/:id/beds", staff, s.listBeds)
 	api.Get("/beds/:id", staff, s.showBed)
 	api.Patch("/beds/:id", admin, s.updateBed)
+	s.closureRoutes(api) // a bed, or a whole home, closed for some nights
 
 	// Carers and the people they care for.
 	s.carerRoutes(api)
@@ -64,6 +68,7 @@ func (s *Server) routes() error {
 	api.Get("/bookings/:id", booker, s.showBooking)
 	api.Post("/bookings/:id/cancel", booker, s.cancelBooking)
 	api.Get("/carers/:id/allowance", booker, s.showAllowance)
+	s.stayChangeRoutes(api) // extending, ending early and moving a stay: the booking line
 
 	// Emergencies: from a carer's card to a place tonight; and the audit log.
 	s.emergencyRoutes(api)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -64,14 +65,29 @@ func (s *Server) receiveDeliveryReceipt(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// fromTwilio makes a webhook's field plain text: whatever a phone sends
+// (a NUL, a control character, bytes that are not UTF-8) cannot be refused
+// back to the person who texted, and PostgreSQL cannot store it, so each
+// such character becomes a space. It also copies the string out of
+// Fiber's reused buffer.
+func fromTwilio(s string) string {
+	s = strings.ToValidUTF8(s, " ")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
 // receiveText handles a text sent to the service's number and answers with
 // TwiML: a reply message, or none. A replayed webhook (the same MessageSid)
 // is answered with none and changes nothing.
 func (s *Server) receiveText(c *fiber.Ctx) error {
 	reply, err := s.deps.Notify.ReceiveText(c.UserContext(), notify.Inbound{
-		MessageSid: strings.Clone(c.FormValue("MessageSid")),
-		From:       strings.Clone(c.FormValue("From")),
-		Body:       strings.Clone(c.FormValue("Body")),
+		MessageSid: fromTwilio(c.FormValue("MessageSid")),
+		From:       fromTwilio(c.FormValue("From")),
+		Body:       fromTwilio(c.FormValue("Body")),
 	})
 	if err != nil {
 		return err

@@ -165,6 +165,11 @@ func TestWebhooks_ReplayedInboundTextIsIgnored(t *testing.T) {
 		if diff := cmp.Diff([]string{"MessageSid"}, fieldNames(p)); diff != "" || yes != 1 {
 			t.Errorf("a text without MessageSid (-want +got):\n%s (counted %d)", diff, yes)
 		}
+		// Whatever a phone sends is taken as plain text: a NUL or bytes that
+		// are not UTF-8 become spaces, never a 500 to Twilio.
+		if body := post("SM00000000000000000000000000000013", "YE\x00S \xff"); !strings.Contains(body, "calendar is confirmed") || yes != 2 {
+			t.Errorf("a text with a NUL = %s, counted %d", body, yes)
+		}
 	})
 }
 

@@ -54,7 +54,7 @@ var demoHomes = []demoHome{
 	{
 		in: providers.ProviderInput{
 			Name: "Meadow View Care Home", Address: "14 Roundhay Road, Leeds", Postcode: "LS7 1AB",
-			Latitude: f64(53.8149), Longitude: f64(-1.5267), Phone: "0113 496 0001",
+			Latitude: f64(53.8149), Longitude: f64(-1.5267), Phone: "0113 496 0001", NotificationsMobile: "07700 900401",
 			BedTypes: []string{"residential", "residential_dementia"}, Specialisms: []string{"dementia", "physical_disability"},
 		},
 		contract: "LCC-BLK-2026-014", ratePence: 14250,
@@ -67,7 +67,7 @@ var demoHomes = []demoHome{
 	{
 		in: providers.ProviderInput{
 			Name: "Aire Valley Nursing Home", Address: "2 Canal Wharf, Kirkstall, Leeds", Postcode: "LS5 3BT",
-			Latitude: f64(53.8159), Longitude: f64(-1.6010), Phone: "0113 496 0002",
+			Latitude: f64(53.8159), Longitude: f64(-1.6010), Phone: "0113 496 0002", NotificationsMobile: "07700 900402",
 			BedTypes: []string{"nursing", "nursing_dementia"}, Specialisms: []string{"dementia", "epilepsy", "acquired_brain_injury"},
 		},
 		contract: "LCC-BLK-2026-022", ratePence: 19800,
@@ -81,6 +81,8 @@ var demoHomes = []demoHome{
 		in: providers.ProviderInput{
 			Name: "Hollybank Short Breaks", Address: "9 Hollybank Lane, Otley", Postcode: "LS21 1HU",
 			Latitude: f64(53.9053), Longitude: f64(-1.6937), Phone: "0113 496 0003",
+			// No notifications mobile: staff pages show it as "not told:
+			// ring them".
 			BedTypes: []string{"residential"}, Specialisms: []string{"learning_disability", "autism", "epilepsy"},
 			AgeGroups: []string{"children", "adults"},
 		},

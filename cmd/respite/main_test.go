@@ -966,7 +966,7 @@ func TestRun_Jobs(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("jobs list: %s", r)
 	}
-	for _, name := range []string{"host-nudges", "booking-reminders", "sessions-cleanup", "NEXT RUN (LONDON)"} {
+	for _, name := range []string{"host-nudges", "booking-reminders", "home-arrivals", "sessions-cleanup", "NEXT RUN (LONDON)"} {
 		if !strings.Contains(r.stdout, name) {
 			t.Errorf("jobs list does not show %q:\n%s", name, r.stdout)
 		}

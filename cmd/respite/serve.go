@@ -114,7 +114,7 @@ func open(e env) (*app, error) {
 	}
 	a.booking = booking.NewService(db, a.providers, a.notify, holds, booking.Options{
 		Logger: log, HoldTTL: cfg.HoldTTL, LeadDays: cfg.LeadDays, MaxNights: cfg.MaxNights, CancelCutoff: cfg.CancelCutoff,
-		ReleaseEmergencyDays: cfg.ReleaseEmergencyDays,
+		ReleaseEmergencyDays: cfg.ReleaseEmergencyDays, NightEndsAt: cfg.NightEndsAt,
 		// Carers prove a new mobile number with a code, as they sign in.
 		Codes:   a.accounts,
 		Locator: locator,
@@ -189,6 +189,13 @@ func (a *app) scheduleJobs() error {
 			Name: "booking-reminders", Schedule: "0 9 * * *", Timeout: 10 * time.Minute,
 			Description: "queue reminders a week and a day before each stay, and a follow-up the day after",
 			Run:         a.booking.SendReminders,
+		},
+		{
+			// Before the morning shift's handover; it is about today, so it
+			// goes at once rather than waiting for 08:00.
+			Name: "home-arrivals", Schedule: "30 7 * * *", Timeout: 10 * time.Minute,
+			Description: "text each care home with a notifications mobile the references of the stays arriving and leaving today",
+			Run:         a.booking.TellHomesTheDay,
 		},
 		{
 			Name: "host-nudges", Schedule: "0 10 * * *", Timeout: 10 * time.Minute,
@@ -301,14 +308,16 @@ func serve(ctx context.Context, e env, args []string) error {
 	// The SMS dispatcher runs on every instance, with no lock: messages are
 	// claimed row by row, so a dead instance holds up nothing but its own
 	// claims, for one lease. On shutdown it finishes the sends in flight.
-	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopDispatch()
-	dispatched := make(chan struct{})
-	go func() { a.notify.Run(dispatchCtx); close(dispatched) }()
+	// It starts once the address is ours, and every way out of serve
+	// waits for it, so nothing it logs or writes outlives serve.
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", a.cfg.Addr, err)
 	}
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatch()
+	dispatched := make(chan struct{})
+	go func() { a.notify.Run(dispatchCtx); close(dispatched) }()
 	fmt.Fprintf(e.stdout, "Respite is running at %s (listening on %s). Press Ctrl+C to stop.\n", localURL(ln.Addr()), ln.Addr())
 	a.log.InfoContext(ctx, "listening", "addr", ln.Addr().String())
 
@@ -316,6 +325,8 @@ func serve(ctx context.Context, e env, args []string) error {
 	go func() { served <- srv.App().Listener(ln) }()
 	select {
 	case err := <-served:
+		stopDispatch()
+		<-dispatched // sends in flight end within the SMS send timeout
 		return err
 	case <-ctx.Done():
 	}

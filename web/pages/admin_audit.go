@@ -27,7 +27,11 @@ var auditGroups = []choiceGroup{
 	{Label: "Bookings and placements", Choices: []choice{
 		{audit.BookingCreated, "Booked a stay for a carer"},
 		{audit.BookingCancelled, "Cancelled a stay"},
+		{audit.BookingExtended, "Extended a stay"},
+		{audit.BookingEndedEarly, "Ended a stay early"},
+		{audit.BookingMoved, "Moved a stay"},
 		{audit.EmergencyPlacement, "Made an emergency placement"},
+		{audit.EmergencyOverride, "Placed someone where the place did not suit"},
 		{audit.SpotPlacement, "Made a spot purchase"},
 	}},
 	{Label: "Carers' files", Choices: []choice{

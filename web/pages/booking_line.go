@@ -5,6 +5,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/booking"
+	"github.com/respite-uk/respite/calendar"
 )
 
 // The booking line: duty staff and admins find a carer (by name, postcode,
@@ -69,17 +70,53 @@ type staffBookingView struct {
 	layout
 	Stay   booking.Stay
 	Reason string
+	// Links are the stays this one was moved from and to.
+	Links booking.StayLinks
+	// CanChange: confirmed, with a night still to come, so it can be
+	// extended, ended early or moved.
+	CanChange bool
+	// CanCancel: confirmed and not yet over. UnderWay: the person is
+	// already in it, so cancelling ends it today.
+	CanCancel bool
+	UnderWay  bool
+	Today     calendar.Date
+	// Told is whether the place is texted about the stay; a care home
+	// without a mobile for texts is shown as "not told: ring them".
+	Told booking.PlaceTold
 }
 
-// showStaffBooking is one stay for the booking line, with cancelling.
+// staffBookingView reads what the stay's page shows besides the stay.
+func (p *Pages) staffBookingView(c *fiber.Ctx, s booking.Stay) (*staffBookingView, error) {
+	links, err := p.deps.Booking.StayLinks(ctx(c), signedInAs(c), s.Booking.ID)
+	if err != nil {
+		return nil, err
+	}
+	told, err := p.deps.Booking.PlaceTold(ctx(c), signedInAs(c), s.Booking.ID)
+	if err != nil {
+		return nil, err
+	}
+	today := calendar.Today(p.deps.Clock)
+	confirmed := s.Booking.Status == booking.StatusConfirmed
+	v := &staffBookingView{Stay: s, Links: links, Today: today, Told: told,
+		CanChange: confirmed && s.Booking.Depart.After(p.deps.Booking.Tonight()),
+		CanCancel: confirmed && (!s.Booking.Arrive.Before(today) || s.Booking.Depart.After(today)),
+		UnderWay:  confirmed && s.Booking.Arrive.Before(today)}
+	v.Title = "Stay " + s.Booking.Reference
+	v.BackLink = "/bookings/carers/" + itoa(s.Booking.CarerID)
+	return v, nil
+}
+
+// showStaffBooking is one stay for the booking line, with changing and
+// cancelling.
 func (p *Pages) showStaffBooking(c *fiber.Ctx) error {
 	s, err := p.stayFor(c)
 	if err != nil {
 		return err
 	}
-	v := &staffBookingView{Stay: s}
-	v.Title = "Stay " + s.Booking.Reference
-	v.BackLink = "/bookings/carers/" + itoa(s.Booking.CarerID)
+	v, err := p.staffBookingView(c, s)
+	if err != nil {
+		return err
+	}
 	return p.render(c, fiber.StatusOK, "bookings-stay", v)
 }
 
@@ -91,16 +128,22 @@ func (p *Pages) cancelForCarer(c *fiber.Ctx) error {
 		return err
 	}
 	reason := form(c, "reason")
-	if _, err := p.deps.Booking.Cancel(ctx(c), signedInAs(c), s.Booking.ID, reason); err != nil {
+	b, err := p.deps.Booking.Cancel(ctx(c), signedInAs(c), s.Booking.ID, reason)
+	if err != nil {
 		errs, ok := errorsFrom(err, "reason", map[string]string{"reason": "reason"})
 		if !ok {
 			return err
 		}
-		v := &staffBookingView{Stay: s, Reason: reason}
-		v.Title = "Stay " + s.Booking.Reference
-		v.BackLink = "/bookings/carers/" + itoa(s.Booking.CarerID)
-		v.Errors = errs
+		v, verr := p.staffBookingView(c, s)
+		if verr != nil {
+			return verr
+		}
+		v.Reason, v.Errors = reason, errs
 		return p.render(c, statusFor(err), "bookings-stay", v)
+	}
+	if b.Status == booking.StatusConfirmed {
+		// It was under way: ended today, not cancelled.
+		return p.changed(c, b.ID, "stay-ended-early")
 	}
 	return redirect(c, "/bookings/carers/"+itoa(s.Booking.CarerID)+"?done=cancelled")
 }

@@ -26,7 +26,8 @@ const (
 )
 
 // withCSRF works out the request's token, makes sure a browser that is not
-// signed in has its secret cookie, and checks the token on every POST.
+// signed in has its secret cookie, and checks the token on every POST; then
+// the text of the form and the address (checkText).
 func (p *Pages) withCSRF(c *fiber.Ctx) error {
 	secret := c.Cookies(sessionCookie)
 	if signedInAs(c).Kind == "" {
@@ -47,7 +48,7 @@ func (p *Pages) withCSRF(c *fiber.Ctx) error {
 	}
 	c.Locals(csrfKey, want)
 	if c.Method() != fiber.MethodPost {
-		return c.Next()
+		return checkText(c) // input.go
 	}
 	if sessionEnded(c) {
 		// The form was made for a session that has ended, so its token
@@ -59,7 +60,7 @@ func (p *Pages) withCSRF(c *fiber.Ctx) error {
 		p.log.WarnContext(ctx(c), "form refused: CSRF token missing or wrong", "path", c.Path())
 		return errBadCSRF
 	}
-	return c.Next()
+	return checkText(c)
 }
 
 func tokenFor(secret string) string {

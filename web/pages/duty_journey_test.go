@@ -58,7 +58,9 @@ func TestDutyPlacesTonight(t *testing.T) {
 			sam.Fill("reason", "Helen admitted to hospital tonight")
 			sam.wantStatus(sam.Submit("Place Margaret Okafor here"), 200)
 			screens++
-			sam.sees("Margaret Okafor is placed", "Who we have texted", "The home or host on 0113 496 0001", "The emergency contact on 07700 900999")
+			// Meadow View has no mobile for texts: it is rung, not texted.
+			sam.sees("Margaret Okafor is placed", "Who we have texted", "The emergency contact on 07700 900999",
+				"Not told: ring them on 0113 496 0001. Meadow View Care Home has no mobile for texts.")
 			if screens > 3 {
 				t.Errorf("%d screens from the carer's page to the confirmation, want at most 3", screens)
 			}

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,7 +35,9 @@ func (p *Pages) readTonight(c *fiber.Ctx) (tonightForm, formErrors) {
 		return f, pageError("depart", "nights", "Enter the number of nights as a whole number, like 2.")
 	}
 	f.nights = n
-	f.arrive = calendar.Today(p.deps.Clock)
+	// Tonight: before the night under way ends (RESPITE_NIGHT_ENDS_AT),
+	// the night the person is already in.
+	f.arrive = p.deps.Booking.Tonight()
 	f.depart = f.arrive.AddDays(n)
 	return f, nil
 }
@@ -88,14 +91,20 @@ type placeView struct {
 	PlaceID int64
 	Name    string
 	Reason  string
+	// Anyway: the place does not suit on paper, and the duty officer is
+	// placing the person there all the same, giving Override as the reason.
+	// Problems is why it does not suit, as the options page listed it.
+	Anyway   bool
+	Problems string
+	Override string
 }
 
 // showPlace is screen two: the chosen place, and the reason to record.
 func (p *Pages) showPlace(c *fiber.Ctx) error {
-	return p.renderPlace(c, fiber.StatusOK, "", nil)
+	return p.renderPlace(c, fiber.StatusOK, "", "", false, nil)
 }
 
-func (p *Pages) renderPlace(c *fiber.Ctx, status int, reason string, errs formErrors) error {
+func (p *Pages) renderPlace(c *fiber.Ctx, status int, reason, override string, anyway bool, errs formErrors) error {
 	person, err := p.dutyPerson(c)
 	if err != nil {
 		return err
@@ -109,7 +118,8 @@ func (p *Pages) renderPlace(c *fiber.Ctx, status int, reason string, errs formEr
 		get = query
 	}
 	placeID, _ := strconv.ParseInt(get(c, "place-id"), 10, 64)
-	v := &placeView{Person: person, Form: f, Arrive: f.arrive, Depart: f.depart, Kind: get(c, "place-kind"), PlaceID: placeID, Name: get(c, "name"), Reason: reason}
+	v := &placeView{Person: person, Form: f, Arrive: f.arrive, Depart: f.depart, Kind: get(c, "place-kind"), PlaceID: placeID, Name: get(c, "name"), Reason: reason,
+		Anyway: anyway || get(c, "anyway") != "", Problems: get(c, "problems"), Override: override}
 	v.Title = "Place " + person.Name + " tonight"
 	v.BackLink = "/duty/people/" + itoa(person.ID) + "/tonight?nights=" + f.Nights
 	v.Errors = errs
@@ -127,17 +137,23 @@ func (p *Pages) placeTonight(c *fiber.Ctx) error {
 		return errNoSuchPage
 	}
 	placeID, _ := strconv.ParseInt(form(c, "place-id"), 10, 64)
-	reason := form(c, "reason")
+	reason, override := form(c, "reason"), form(c, "override")
 	b, err := p.deps.Booking.PlaceEmergency(ctx(c), signedInAs(c), booking.EmergencyRequest{
 		PersonID: person.ID, Place: booking.Place{Kind: form(c, "place-kind"), ID: placeID},
-		Arrive: f.arrive, Depart: f.depart, Reason: reason,
+		Arrive: f.arrive, Depart: f.depart, Reason: reason, Override: override,
 	})
 	if err != nil {
-		errs, ok := errorsFrom(err, "reason", map[string]string{"reason": "reason"})
+		// A place that does not suit asks for the reason to override.
+		unsuitable := errors.Is(err, booking.ErrUnsuitable)
+		first := "reason"
+		if unsuitable {
+			first = "override"
+		}
+		errs, ok := errorsFrom(err, first, map[string]string{"reason": "reason", "override": "override"})
 		if !ok {
 			return err
 		}
-		return p.renderPlace(c, statusFor(err), reason, errs)
+		return p.renderPlace(c, statusFor(err), reason, override, unsuitable, errs)
 	}
 	return redirect(c, "/duty/placements/"+itoa(b.ID))
 }
@@ -146,6 +162,9 @@ type placedView struct {
 	layout
 	Stay  booking.Stay
 	Texts []booking.TextSent
+	// Told: whether the place is texted; a care home with no mobile for
+	// texts is not, and the duty officer must ring it.
+	Told booking.PlaceTold
 }
 
 // showPlaced is screen three: the confirmation, and who was texted.
@@ -162,7 +181,11 @@ func (p *Pages) showPlaced(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := &placedView{Stay: stay, Texts: texts}
+	told, err := p.deps.Booking.PlaceTold(ctx(c), signedInAs(c), id)
+	if err != nil {
+		return err
+	}
+	v := &placedView{Stay: stay, Texts: texts, Told: told}
 	v.Title = "Placed"
 	return p.render(c, fiber.StatusOK, "duty-placed", v)
 }

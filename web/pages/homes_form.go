@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/providers"
 )
 
@@ -15,6 +16,7 @@ import (
 // homeForm is the care home form as typed.
 type homeForm struct {
 	Name, Address, Postcode, Latitude, Longitude, Phone string
+	NotificationsMobile                                 string // optional: where the home is texted
 	BedTypes, Specialisms, AgeGroups                    []string
 }
 
@@ -52,20 +54,25 @@ func (f homeForm) boxes() homeBoxes {
 // homeFields maps the providers service's field names to the form's inputs.
 var homeFields = map[string]string{
 	"name": "name", "address": "address", "postcode": "postcode", "latitude": "latitude", "longitude": "longitude",
-	"phone": "phone", "bed_types": "bed-types", "specialisms": "specialisms", "age_groups": "age-groups",
+	"phone": "phone", "notifications_mobile": "notifications-mobile", "bed_types": "bed-types", "specialisms": "specialisms", "age_groups": "age-groups",
 }
 
 func readHomeForm(c *fiber.Ctx) homeForm {
 	return homeForm{
 		Name: form(c, "name"), Address: form(c, "address"), Postcode: form(c, "postcode"),
 		Latitude: form(c, "latitude"), Longitude: form(c, "longitude"), Phone: form(c, "phone"),
-		BedTypes: homesFormAll(c, "bed-types"), Specialisms: homesFormAll(c, "specialisms"), AgeGroups: homesFormAll(c, "age-groups"),
+		NotificationsMobile: form(c, "notifications-mobile"),
+		BedTypes:            homesFormAll(c, "bed-types"), Specialisms: homesFormAll(c, "specialisms"), AgeGroups: homesFormAll(c, "age-groups"),
 	}
 }
 
 func homeFormOf(h providers.Provider) homeForm {
+	mobile := h.NotificationsMobile
+	if mobile != "" {
+		mobile = contact.DisplayPhone(mobile) // as people write it: "07700 900501"
+	}
 	return homeForm{
-		Name: h.Name, Address: h.Address, Postcode: h.Postcode, Phone: h.Phone,
+		Name: h.Name, Address: h.Address, Postcode: h.Postcode, Phone: h.Phone, NotificationsMobile: mobile,
 		Latitude: strconv.FormatFloat(h.Latitude, 'f', -1, 64), Longitude: strconv.FormatFloat(h.Longitude, 'f', -1, 64),
 		BedTypes: h.BedTypes, Specialisms: h.Specialisms, AgeGroups: h.AgeGroups,
 	}
@@ -82,7 +89,8 @@ func (f homeForm) input() (providers.ProviderInput, formErrors) {
 	lat, lon, errs := f.position()
 	return providers.ProviderInput{
 		Name: f.Name, Address: f.Address, Postcode: f.Postcode, Latitude: lat, Longitude: lon, Phone: f.Phone,
-		BedTypes: f.BedTypes, Specialisms: f.Specialisms, AgeGroups: f.AgeGroups,
+		NotificationsMobile: f.NotificationsMobile,
+		BedTypes:            f.BedTypes, Specialisms: f.Specialisms, AgeGroups: f.AgeGroups,
 	}, errs
 }
 
@@ -90,7 +98,7 @@ func (f homeForm) patch() (providers.ProviderPatch, formErrors) {
 	in, errs := f.input()
 	return providers.ProviderPatch{
 		Name: &in.Name, Address: &in.Address, Postcode: &in.Postcode, Latitude: in.Latitude, Longitude: in.Longitude,
-		Phone: &in.Phone, BedTypes: &in.BedTypes, Specialisms: &in.Specialisms, AgeGroups: &in.AgeGroups,
+		Phone: &in.Phone, NotificationsMobile: &in.NotificationsMobile, BedTypes: &in.BedTypes, Specialisms: &in.Specialisms, AgeGroups: &in.AgeGroups,
 	}, errs
 }
 

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 
@@ -11,8 +12,10 @@ import (
 )
 
 // A care home's page: its details, its contracts with how many beds each
-// buys and how many of those are kept for emergencies, and its beds; with
-// forms to add a contract and a bed, and to take a bed out of use.
+// buys and how many of those are kept for emergencies, its beds, and the
+// nights it or a bed is closed; with forms to add a contract and a bed, to
+// take a bed out of use, and to close the home or a bed for some nights
+// (homes_closures.go).
 
 type careHomeView struct {
 	layout
@@ -20,8 +23,18 @@ type careHomeView struct {
 	Home      providers.Provider
 	Contracts []homeContract
 	Beds      []homeBed
+	Closures  []providers.Closure
 	Contract  contractForm
 	Bed       bedForm
+	Closure   closureForm
+}
+
+// careHomeForms are the page's forms as typed, when one is shown again
+// with its errors.
+type careHomeForms struct {
+	Contract contractForm
+	Bed      bedForm
+	Closure  closureForm
 }
 
 // homeContract is a contract with its bed counts.
@@ -60,10 +73,14 @@ var (
 
 // showCareHome is the care home's page.
 func (p *Pages) showCareHome(c *fiber.Ctx) error {
-	return p.renderCareHome(c, fiber.StatusOK, contractForm{Kind: providers.KindBlock}, bedForm{}, nil)
+	return p.renderCareHome(c, fiber.StatusOK, careHomeForms{}, nil)
 }
 
-func (p *Pages) renderCareHome(c *fiber.Ctx, status int, cf contractForm, bf bedForm, errs formErrors) error {
+func (p *Pages) renderCareHome(c *fiber.Ctx, status int, forms careHomeForms, errs formErrors) error {
+	cf, bf := forms.Contract, forms.Bed
+	if cf.Kind == "" {
+		cf.Kind = providers.KindBlock
+	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -80,7 +97,11 @@ func (p *Pages) renderCareHome(c *fiber.Ctx, status int, cf contractForm, bf bed
 	if err != nil {
 		return err
 	}
-	v := &careHomeView{Home: home}
+	closures, err := p.deps.Providers.Closures(ctx(c), id)
+	if err != nil {
+		return err
+	}
+	v := &careHomeView{Home: home, Closures: closures}
 	refs := map[int64]string{}
 	for _, k := range contracts.Items {
 		row := homeContract{Contract: k}
@@ -118,9 +139,11 @@ func (p *Pages) renderCareHome(c *fiber.Ctx, status int, cf contractForm, bf bed
 	}
 	bf.Features = homesChoices("bed-features", providers.Features, features)
 	v.Bed = bf
+	v.Closure = forms.Closure
+	v.Closure.Beds = closureBedChoices(beds.Items, forms.Closure.Bed)
 	v.Title = home.Name
 	v.BackLink = "/homes"
-	v.Flash = homeNotice[query(c, "done")]
+	v.Flash = cmp.Or(homeNotice[query(c, "done")], closureNotice[query(c, "done")])
 	v.Errors = errs
 	v.fieldsView = fieldsView{&v.Errors}
 	return p.render(c, status, "homes-show", v)
@@ -154,7 +177,7 @@ func (p *Pages) addContract(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	return p.renderCareHome(c, statusFor(err), cf, bedForm{}, homesMerge(errs, more))
+	return p.renderCareHome(c, statusFor(err), careHomeForms{Contract: cf}, homesMerge(errs, more))
 }
 
 // addBed adds a bed to the home under one of its contracts.
@@ -178,7 +201,7 @@ func (p *Pages) addBed(c *fiber.Ctx) error {
 		for _, f := range in.Features {
 			bf.Features = append(bf.Features, homesChoice{Value: f})
 		}
-		return p.renderCareHome(c, statusFor(err), contractForm{Kind: providers.KindBlock}, bf, errs)
+		return p.renderCareHome(c, statusFor(err), careHomeForms{Bed: bf}, errs)
 	}
 	return redirect(c, "/homes/"+itoa(id)+"?done=bed#beds")
 }

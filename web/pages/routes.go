@@ -123,12 +123,19 @@ func (p *Pages) Register(app fiber.Router) {
 	get("/duty/placements/:id", duty, p.showPlaced)
 
 	// The booking line: staff find a carer or a booking, book for the
-	// carer (the screens above), and cancel with a reason.
+	// carer (the screens above), change a stay (extend it, end it early,
+	// move it) and cancel it, each with a reason.
 	bookingLine := p.requireStaff(accounts.RoleDuty, accounts.RoleAdmin)
 	get("/bookings", bookingLine, p.showBookingSearch)
 	get("/bookings/carers/:id", bookingLine, p.showCarerBookings)
 	get("/bookings/:id", bookingLine, p.showStaffBooking)
 	post("/bookings/:id/cancel", bookingLine, p.cancelForCarer)
+	get("/bookings/:id/extend", bookingLine, p.showExtend)
+	post("/bookings/:id/extend", bookingLine, p.extendStay)
+	get("/bookings/:id/end", bookingLine, p.showEndEarly)
+	post("/bookings/:id/end", bookingLine, p.endStayEarly)
+	get("/bookings/:id/move", bookingLine, p.showMove)
+	post("/bookings/:id/move", bookingLine, p.moveStay)
 
 	// Coordinators: shared-lives hosts.
 	hostStaff := p.requireStaff(accounts.RoleCoordinator, accounts.RoleAdmin)
@@ -177,6 +184,8 @@ func (p *Pages) Register(app fiber.Router) {
 	post("/homes/:id/beds/:bed/active", homesAdmin, p.setBedActive)
 	get("/homes/:id/beds/:bed/edit", homesAdmin, p.showEditBed)
 	post("/homes/:id/beds/:bed/edit", homesAdmin, p.saveBed)
+	post("/homes/:id/closures", homesAdmin, p.closeHome)
+	post("/homes/:id/closures/:closure/lift", homesAdmin, p.liftClosure)
 	get("/carers", homesAdmin, p.showCarers)
 	get("/carers/new", homesAdmin, p.showNewCarer)
 	post("/carers/new", homesAdmin, p.createCarer)
