@@ -8,11 +8,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/respite-uk/respite/memstore"
 )
 
 // opTimeout bounds each Redis call made on a request's behalf. A hold
@@ -34,7 +35,7 @@ type LimiterStorage struct {
 	rdb    redis.UniversalClient
 	prefix string
 	log    *slog.Logger
-	mem    *memoryStorage
+	mem    *memstore.Storage
 	// downUntil (Unix nanoseconds): after a failure Redis is left alone for
 	// a few seconds, so each sign-in meets one timeout, not four; meanwhile
 	// memory answers.
@@ -46,7 +47,7 @@ const restFor = 5 * time.Second
 
 // NewLimiterStorage returns storage keeping its keys under prefix.
 func NewLimiterStorage(rdb redis.UniversalClient, prefix string, log *slog.Logger) *LimiterStorage {
-	return &LimiterStorage{rdb: rdb, prefix: prefix, log: log, mem: newMemoryStorage()}
+	return &LimiterStorage{rdb: rdb, prefix: prefix, log: log, mem: memstore.New()}
 }
 
 // resting reports whether Redis failed a moment ago.
@@ -121,67 +122,3 @@ func (s *LimiterStorage) Reset() error {
 
 // Close does nothing: the client belongs to cmd/respite, which closes it.
 func (s *LimiterStorage) Close() error { return nil }
-
-// memoryStorage is the in-process fallback: a map with expiry times.
-type memoryStorage struct {
-	mu        sync.Mutex
-	items     map[string]memoryItem
-	lastSweep time.Time
-}
-
-type memoryItem struct {
-	val     []byte
-	expires time.Time // zero: never
-}
-
-// sweepEvery is how often Set drops expired items, so keys nobody asks
-// about again (one-off addresses) do not pile up.
-const sweepEvery = time.Minute
-
-func newMemoryStorage() *memoryStorage {
-	return &memoryStorage{items: map[string]memoryItem{}, lastSweep: time.Now()}
-}
-
-func (m *memoryStorage) Get(key string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	it, ok := m.items[key]
-	if !ok || (!it.expires.IsZero() && !time.Now().Before(it.expires)) {
-		return nil, nil
-	}
-	return it.val, nil
-}
-
-func (m *memoryStorage) Set(key string, val []byte, exp time.Duration) error {
-	now := time.Now()
-	it := memoryItem{val: append([]byte(nil), val...)} // the caller may reuse val
-	if exp > 0 {
-		it.expires = now.Add(exp)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.items[key] = it
-	if now.Sub(m.lastSweep) >= sweepEvery {
-		for k, v := range m.items {
-			if !v.expires.IsZero() && !now.Before(v.expires) {
-				delete(m.items, k)
-			}
-		}
-		m.lastSweep = now
-	}
-	return nil
-}
-
-func (m *memoryStorage) Delete(key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.items, key)
-	return nil
-}
-
-func (m *memoryStorage) Reset() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.items = map[string]memoryItem{}
-	return nil
-}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/respite-uk/respite/memstore"
 )
 
 // Failed sign-ins slow the guesser down; they never lock an account.
@@ -213,7 +215,7 @@ func (s *Server) throttles(name string, account func(*fiber.Ctx) string, perAddr
 	}
 	store := s.deps.LimiterStorage
 	if store == nil {
-		store = newMemoryStorage() // one instance: its memory is the whole count
+		store = memstore.New() // one instance: its memory is the whole count
 	}
 	return newThrottles(throttleConfig{
 		store: store, name: name, account: account, perAddress: perAddress, perAccount: perAccount,
@@ -261,67 +263,3 @@ func waitWords(d time.Duration) string {
 	}
 	return "a minute"
 }
-
-// memoryStorage is a fiber.Storage in this process's memory, for the
-// throttles when no shared storage is configured.
-type memoryStorage struct {
-	mu        sync.Mutex
-	items     map[string]memoryItem
-	lastSweep time.Time
-}
-
-type memoryItem struct {
-	val     []byte
-	expires time.Time // zero: never
-}
-
-func newMemoryStorage() *memoryStorage {
-	return &memoryStorage{items: map[string]memoryItem{}, lastSweep: time.Now()}
-}
-
-func (m *memoryStorage) Get(key string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	it, ok := m.items[key]
-	if !ok || (!it.expires.IsZero() && !time.Now().Before(it.expires)) {
-		return nil, nil
-	}
-	return it.val, nil
-}
-
-func (m *memoryStorage) Set(key string, val []byte, exp time.Duration) error {
-	now := time.Now()
-	it := memoryItem{val: append([]byte(nil), val...)}
-	if exp > 0 {
-		it.expires = now.Add(exp)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.items[key] = it
-	// Drop expired items now and then, so one-off addresses do not pile up.
-	if now.Sub(m.lastSweep) >= time.Minute {
-		for k, v := range m.items {
-			if !v.expires.IsZero() && !now.Before(v.expires) {
-				delete(m.items, k)
-			}
-		}
-		m.lastSweep = now
-	}
-	return nil
-}
-
-func (m *memoryStorage) Delete(key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.items, key)
-	return nil
-}
-
-func (m *memoryStorage) Reset() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.items = map[string]memoryItem{}
-	return nil
-}
-
-func (m *memoryStorage) Close() error { return nil }

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/memstore"
 )
 
 // throttleClock is a clock the test moves by hand.
@@ -39,7 +40,7 @@ func throttledApp(t *testing.T, clock *throttleClock, perAddress, perAccount int
 		},
 	})
 	byAddress, byAccount := newThrottles(throttleConfig{
-		store: newMemoryStorage(), name: "test", perAddress: perAddress, perAccount: perAccount,
+		store: memstore.New(), name: "test", perAddress: perAddress, perAccount: perAccount,
 		account: func(c *fiber.Ctx) string { return c.Get("X-Account") },
 		window:  15 * time.Minute, refused: tooManySignIns, now: clock.now,
 	})
