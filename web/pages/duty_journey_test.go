@@ -1,6 +1,7 @@
 package pages_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,4 +78,28 @@ func TestDutyPlacesTonight(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDutyRecordsASpotPurchase: when nothing suits, the duty officer rings
+// a home and records the spot purchase agreed by phone, making mistakes
+// first (no bed type, a rate that is not money, no reason); the placement
+// is made and confirmed.
+func TestDutyRecordsASpotPurchase(t *testing.T) {
+	s := newSite(t, dbtest.SQLite(t))
+	sam := newVisitor(t, s, browsertest.DesktopWidth, browsertest.DesktopHeight)
+	sam.signInStaff("duty@example.test")
+
+	spot := "/duty/people/" + strconv.FormatInt(s.margaret.ID, 10) + "/spot?nights=2&provider-id=" + strconv.FormatInt(s.meadow.ID, 10) + "&home=Meadow+View+Care+Home"
+	sam.wantStatus(sam.Visit(spot), 200)
+	sam.sees("Record a spot purchase with Meadow View Care Home")
+	sam.Fill("rate", "lots")
+	sam.wantStatus(sam.Submit("Record the spot purchase and place Margaret Okafor"), 422)
+	sam.seesErrors("Enter the nightly rate in pounds")
+	sam.Fill("rate", "185.50")
+	sam.wantStatus(sam.Submit("Record the spot purchase and place Margaret Okafor"), 422)
+	sam.seesErrors("Say why this spot purchase is needed")
+	sam.Choose("Residential dementia")
+	sam.Fill("reason", "Helen admitted to hospital; no block bed free")
+	sam.wantStatus(sam.Submit("Record the spot purchase and place Margaret Okafor"), 200)
+	sam.sees("Margaret Okafor", "Meadow View Care Home")
 }

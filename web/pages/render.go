@@ -219,6 +219,17 @@ func dateInput(id, legend, hint string, value dateForm, err string, size ...stri
 	return v
 }
 
+// poundsInputView is what the pounds-input block needs.
+type poundsInputView struct {
+	ID, Label, LabelSize, Value, Error string
+}
+
+// poundsInput builds a pounds-input: its id (also its name), label, label
+// size (s, m…), the value as typed, and its error.
+func poundsInput(id, label, size, value, err string) poundsInputView {
+	return poundsInputView{ID: id, Label: label, LabelSize: size, Value: value, Error: err}
+}
+
 // staysTableView is what the bookings-table block needs.
 type staysTableView struct {
 	Stays         []booking.Stay
@@ -243,6 +254,7 @@ var funcs = template.FuncMap{
 	"plural":        plural,
 	"words":         words,
 	"pounds":        pounds,
+	"poundsInput":   poundsInput,
 	"miles":         miles,
 	"join":          strings.Join,
 	"capitalise":    capitalise,
