@@ -185,6 +185,11 @@ func TestAdminManagesStaff(t *testing.T) {
 	alex.Fill("from-month", "2")
 	alex.wantStatus(alex.Submit("Show entries"), 422)
 	alex.sees("The first date must be a real date")
+
+	// The scheduled jobs (this site runs none: the page says so, and
+	// passes axe like every other).
+	alex.wantStatus(alex.Visit("/admin/jobs"), 200)
+	alex.sees("Scheduled jobs")
 }
 
 func adminItoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -36,6 +36,7 @@ var pageAccess = []struct {
 	{"/carers", []string{"admin"}},
 	{"/beds", []string{"admin"}},
 	{"/admin", []string{"admin"}},
+	{"/reports", []string{"admin"}},
 }
 
 func accessFor(path string) ([]string, bool) {
@@ -81,6 +82,7 @@ func TestPageAuthorization(t *testing.T) {
 	}
 
 	routes := pageRoutes(t, s)
+	allPageRoutes = routes // for checkEveryPageAudited, once every test has run
 	if len(routes) < 30 {
 		t.Fatalf("only %d page routes found: %v", len(routes), routes)
 	}
@@ -121,6 +123,9 @@ func TestPageAuthorization(t *testing.T) {
 }
 
 type pageRoute struct{ method, path string }
+
+// allPageRoutes are the page routes TestPageAuthorization found.
+var allPageRoutes []pageRoute
 
 // pageRoutes lists the service's page routes: everything but the API,
 // webhooks, machine endpoints and static files.

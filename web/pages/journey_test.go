@@ -1,11 +1,15 @@
 package pages_test
 
 import (
+	"flag"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/respite-uk/respite/calendar"
@@ -16,7 +20,67 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	browsertest.CloseShared()
+	if code == 0 {
+		code = checkEveryPageAudited()
+	}
 	os.Exit(code)
+}
+
+// auditedPages are the paths of the pages axe passed in this run, recorded
+// by every visitor's tab.
+var auditedPages = struct {
+	sync.Mutex
+	paths map[string]bool
+}{paths: map[string]bool{}}
+
+func recordAudited(raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return
+	}
+	auditedPages.Lock()
+	defer auditedPages.Unlock()
+	auditedPages.paths[u.Path] = true
+}
+
+// notHTML are the GET page routes that answer something other than a page
+// for axe to read: a calendar file.
+var notHTML = map[string]bool{
+	"/stays/:id/calendar.ics": true,
+}
+
+// checkEveryPageAudited fails a run of the whole package in which some GET
+// page route (TestPageAuthorization lists them) was never reached by a
+// browser journey and passed by axe: every page, in at least one state,
+// is audited. A run narrowed with -run checks nothing.
+func checkEveryPageAudited() int {
+	if f := flag.Lookup("test.run"); f == nil || f.Value.String() != "" || len(allPageRoutes) == 0 {
+		return 0
+	}
+	auditedPages.Lock()
+	defer auditedPages.Unlock()
+	var missing []string
+	for _, r := range allPageRoutes {
+		if r.method != "GET" || notHTML[r.path] {
+			continue
+		}
+		pattern := regexp.MustCompile("^" + routeParam.ReplaceAllString(regexp.QuoteMeta(r.path), "[^/]+") + "$")
+		found := false
+		for p := range auditedPages.paths {
+			if pattern.MatchString(p) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, r.path)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: these pages were never reached by a browser journey and audited by axe: %s\n", strings.Join(missing, ", "))
+		return 1
+	}
+	return 0
 }
 
 // maxPageBytes is the most HTML a page may send before compression.
@@ -33,7 +97,7 @@ type visitor struct {
 func newVisitor(t *testing.T, s *site, width, height int) *visitor {
 	t.Helper()
 	tab := browsertest.Shared(t, browsertest.Options{}).NewTab(t, browsertest.TabOptions{
-		BaseURL: s.URL, Width: width, Height: height, AuditEveryPage: true,
+		BaseURL: s.URL, Width: width, Height: height, AuditEveryPage: true, Audited: recordAudited,
 	})
 	return &visitor{Tab: tab, t: t, site: s}
 }

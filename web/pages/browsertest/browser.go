@@ -246,6 +246,9 @@ type TabOptions struct {
 	// AuditEveryPage makes every action that loads a page (Visit, Submit,
 	// FollowLink, Click) audit the page it reaches, as Audit does.
 	AuditEveryPage bool
+	// Audited, when set, is told the address of every page Audit passes,
+	// so a suite can check that every page was audited somewhere.
+	Audited func(url string)
 	// Timeout bounds each action; DefaultTimeout when zero.
 	Timeout time.Duration
 }
@@ -804,6 +807,8 @@ func (tab *Tab) Audit() {
 	tab.t.Logf("browsertest: audit %s: %d violations (%v)", loc, len(violations), time.Since(began).Round(time.Millisecond))
 	if len(violations) > 0 {
 		tab.t.Errorf("browsertest: axe-core found %d WCAG violations on %s:\n%s", len(violations), loc, FormatViolations(violations))
+	} else if tab.opts.Audited != nil {
+		tab.opts.Audited(loc)
 	}
 }
 
