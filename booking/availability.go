@@ -69,7 +69,7 @@ func (s *Service) Availability(ctx context.Context, actor accounts.Principal, q 
 	}
 	options := sr.options(q.Arrive, q.Depart)
 	if len(options) == 0 {
-		if err := recordUnmet(ctx, s.db, p, c, q, sr.now); err != nil {
+		if err := recordUnmet(ctx, s.db, UnmetPlanned, p, c, q.Arrive, q.Depart, sr.now); err != nil {
 			// The search itself worked; losing the record is worth a log
 			// line, not a failed answer.
 			s.log.ErrorContext(ctx, "recording a search that found nothing", "err", err)
@@ -293,13 +293,24 @@ func (sr *search) options(arrive, depart calendar.Date) []Option {
 	return options
 }
 
-// unmetSearch is a search that found nothing: what was wanted, when and
-// roughly where (the postcode district, never the address).
+// Kinds of unmet search.
+const (
+	UnmetPlanned   = "planned"   // a stay looked for ahead (Availability)
+	UnmetEmergency = "emergency" // no bed or host tonight, only homes to ring (EmergencyChoices)
+)
+
+// unmetSearch is a search that found nothing: whose, what was wanted, when
+// and roughly where (the postcode district, never the address). A search
+// the same person makes again for the same stay and kind is recorded once
+// (a unique key), so each row is one unmet stay.
 type unmetSearch struct {
 	bun.BaseModel `bun:"table:unmet_searches"`
 
 	ID           int64         `bun:"id,pk,autoincrement"`
 	SearchedAt   time.Time     `bun:"searched_at"`
+	Kind         string        `bun:"kind"`
+	PersonID     int64         `bun:"person_id"`
+	CarerID      int64         `bun:"carer_id"`
 	Arrive       calendar.Date `bun:"arrive"`
 	Depart       calendar.Date `bun:"depart"`
 	Needs        []string      `bun:"needs"`
@@ -308,10 +319,13 @@ type unmetSearch struct {
 	Area         string        `bun:"area"`
 }
 
-func recordUnmet(ctx context.Context, db bun.IDB, p Person, c Carer, q Search, now time.Time) error {
-	area, _, _ := strings.Cut(c.Postcode, " ")
-	u := unmetSearch{SearchedAt: now, Arrive: q.Arrive, Depart: q.Depart, Needs: nonNil(p.Needs), Requirements: nonNil(p.Requirements), AgeGroup: p.AgeGroup(q.Arrive), Area: area}
-	_, err := db.NewInsert().Model(&u).Exec(ctx)
+// recordUnmet records that a search of kind for person p of carer c found
+// nothing; a repeat of a search already recorded changes nothing.
+func recordUnmet(ctx context.Context, db bun.IDB, kind string, p Person, c Carer, arrive, depart calendar.Date, now time.Time) error {
+	area, _, _ := strings.Cut(strings.TrimSpace(c.Postcode), " ")
+	u := unmetSearch{SearchedAt: now, Kind: kind, PersonID: p.ID, CarerID: c.ID, Arrive: arrive, Depart: depart,
+		Needs: nonNil(p.Needs), Requirements: nonNil(p.Requirements), AgeGroup: p.AgeGroup(arrive), Area: strings.ToUpper(area)}
+	_, err := db.NewInsert().Model(&u).On("CONFLICT (person_id, arrive, depart, kind) DO NOTHING").Exec(ctx)
 	return apperr.Wrapf(err, "recording unmet search")
 }
 

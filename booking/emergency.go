@@ -189,6 +189,12 @@ func (s *Service) EmergencyChoices(ctx context.Context, actor accounts.Principal
 			Reasons: reasons, score: score}, problems)
 	}
 	if len(opts) == 0 {
+		// No bed or host: an emergency search that found nothing, for the
+		// commissioners. Losing the record is worth a log line, not a
+		// failed answer.
+		if err := recordUnmet(ctx, s.db, UnmetEmergency, p, c, arrive, depart, now); err != nil {
+			s.log.ErrorContext(ctx, "recording an emergency search that found nothing", "err", err)
+		}
 		if opts, err = s.spotSuggestions(ctx, p, c, arrive); err != nil {
 			return EmergencyChoice{}, err
 		}

@@ -175,8 +175,11 @@ var templates = register([]struct {
 			"To rebook, or if you did not expect this, call {{.phone}}.",
 	},
 	{
+		// A reply is feedback on the stay (booking.HandleFeedbackReply):
+		// a number is a rating, words a comment for staff.
 		Template{Name: TemplateStayFollowUp, Timing: SystemStarted, Needs: []string{"reference", "phone"}},
-		"We hope you had a good break. To tell us how the stay went (reference {{.reference}}), call {{.phone}}.",
+		"We hope you had a good break. How did the stay go (reference {{.reference}})? " +
+			"Reply 1 (poor) to 5 (very good), or tell us in a few words. Or call {{.phone}}.",
 	},
 	{
 		Template{Name: TemplateHostGuestBooked, Timing: StayNotice, Needs: []string{"arrive", "depart", "reference", "phone"}},

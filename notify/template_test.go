@@ -113,6 +113,9 @@ func TestRender_golden(t *testing.T) {
 			"and is now from Sat 3 Apr to Mon 5 Apr. Questions: call 0113 496 0000."},
 		{notify.TemplateHomeStayCancelled, "Respite booking for Oakwood House: the stay from Sat 3 Apr, reference K7M-4QX, " +
 			"is cancelled. Questions: call 0113 496 0000."},
+		// A reply is feedback: a rating or words.
+		{notify.TemplateStayFollowUp, "We hope you had a good break. How did the stay go (reference K7M-4QX)? " +
+			"Reply 1 (poor) to 5 (very good), or tell us in a few words. Or call 0113 496 0000."},
 		{notify.TemplateHomeDay, "Respite at Oakwood House today: arriving K7M-4QX, P3R-8TW; leaving none. " +
 			"For details, call 0113 496 0000."},
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web"
 )
@@ -70,6 +71,7 @@ func newTestServer(t *testing.T, db *bun.DB, tweak ...func(*web.Deps)) *testServ
 		Booking:   book,
 		Hosts:     sharedlives.NewService(db, sms, sharedlives.Options{Logger: log}),
 		Audit:     audit.NewService(db),
+		Reports:   reports.NewService(db, nil),
 		Ready:     []web.Check{{Name: "database", Check: func(ctx context.Context) error { return db.PingContext(ctx) }}},
 	}
 	for _, f := range tweak {

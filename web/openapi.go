@@ -31,6 +31,9 @@ type operation struct {
 	response     any    // body type, or nil for no body
 	query        []queryParam
 	errors       []int // problem statuses this route can answer with, besides 401/403/500
+	// csv says the route also answers text/csv (Accept: text/csv or
+	// ?format=csv), as well as the JSON response.
+	csv bool
 	// idSchema is the {id} path parameter's schema where it is not just a
 	// positive whole number (a booking's id or its reference); nil for that.
 	idSchema map[string]any
@@ -77,6 +80,7 @@ func init() { operations = append(operations, bookingOperations...) }
 func init() { operations = append(operations, stayChangeOperations...) }
 func init() { operations = append(operations, emergencyOperations...) }
 func init() { operations = append(operations, userOperations...) }
+func init() { operations = append(operations, feedbackOperations...) }
 
 var (
 	openAPIOnce sync.Once
@@ -130,6 +134,9 @@ func buildOpenAPI() map[string]any {
 				schema = ref(op.response)
 			}
 			success["content"] = map[string]any{"application/json": map[string]any{"schema": schema}}
+			if op.csv {
+				success["content"].(map[string]any)["text/csv"] = map[string]any{"schema": map[string]any{"type": "string", "description": "RFC 4180 CSV with a header row."}}
+			}
 		}
 		responses[strconv.Itoa(op.status)] = success
 		// Any operation may meet a database (or, for holds, Redis) that is

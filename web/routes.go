@@ -76,6 +76,10 @@ func (s *Server) routes() error {
 	// The SMS outbox, for admins (and for reading what the log sender "sent").
 	api.Get("/messages", admin, s.listMessages)
 	api.Get("/messages/:id", admin, s.showMessage)
+	api.Get("/feedback", admin, s.listFeedback) // carers' replies to the day-after text
+
+	// The commissioners' figures, for admins: JSON, or CSV to download.
+	s.reportRoutes(api)
 
 	// Twilio's webhooks: delivery receipts and texts people send us.
 	webhooks := app.Group("/webhooks/twilio", s.twilioSigned)
@@ -103,6 +107,7 @@ func (s *Server) pageRoutes(app *fiber.App, d pages.Deps) error {
 	d.Hosts = s.deps.Hosts
 	d.Notify = s.deps.Notify
 	d.Audit = s.deps.Audit
+	d.Reports = s.deps.Reports
 	d.Jobs = s.deps.Jobs
 	d.Providers = s.providers
 	d.PublicURL = s.deps.PublicURL

@@ -24,6 +24,7 @@ import (
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web/pages"
 )
@@ -43,6 +44,9 @@ type Deps struct {
 	Booking   *booking.Service
 	Hosts     *sharedlives.Service
 	Audit     *audit.Service
+	// Reports works out the commissioners' figures, for admins; nil
+	// answers every report with a 404.
+	Reports *reports.Service
 	// Jobs is the scheduled jobs, for the administrators' jobs page.
 	Jobs pages.JobSchedule
 	// Signatures checks SMS webhooks; nil turns the webhooks off (403).

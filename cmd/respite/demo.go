@@ -121,9 +121,10 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 		rate := h.ratePence
 		contract, err := a.providers.CreateContract(ctx, home.ID, providers.ContractInput{
 			Kind: providers.KindBlock, Reference: h.contract, NightlyRatePence: &rate,
-			// A contract running from the start of this month for two years,
-			// so the demo always has beds to book.
-			StartsOn: calendar.Date{Year: today.Year, Month: today.Month, Day: 1},
+			// A contract running from the start of this month a year ago
+			// (the demo's history, demo_history.go) until two years from
+			// now, so the demo always has beds to book.
+			StartsOn: demoContractStarts(today),
 			EndsOn:   calendar.Date{Year: today.Year + 2, Month: today.Month, Day: 1}.AddDays(-1),
 		})
 		switch {
@@ -132,6 +133,13 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 		case errors.Is(err, providers.ErrReferenceTaken):
 			if contract, err = demoContract(ctx, a.providers, home.ID, h.contract); err != nil {
 				return err
+			}
+			// A demo loaded before it had a history: the contract covers
+			// the history's year too.
+			if starts := demoContractStarts(today); starts.Before(contract.StartsOn) {
+				if contract, err = a.providers.UpdateContract(ctx, contract.ID, providers.ContractPatch{StartsOn: &starts}); err != nil {
+					return fmt.Errorf("demo contract %s: %w", h.contract, err)
+				}
 			}
 		default:
 			return fmt.Errorf("demo contract %s: %w", h.contract, err)
@@ -158,6 +166,11 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 	n, err = loadDemoHosts(ctx, a)
 	if err != nil {
 		return err
+	}
+	created += n
+	n, err = loadDemoHistory(ctx, a)
+	if err != nil {
+		return fmt.Errorf("demo history: %w", err)
 	}
 	created += n
 
@@ -318,6 +331,12 @@ func loadDemoCarers(ctx context.Context, a *app) (int, error) {
 		created++
 	}
 	return created, nil
+}
+
+// demoContractStarts is when the demo's block contracts start: the first
+// of this month, a year ago.
+func demoContractStarts(today calendar.Date) calendar.Date {
+	return calendar.Date{Year: today.Year - 1, Month: today.Month, Day: 1}
 }
 
 // demoProvider finds the demo home by name, or creates it.

@@ -56,6 +56,7 @@ func commands() []command {
 		{"users", "manage staff accounts: users list|add|disable|enable|set-role|reset-password|reset-2fa", users},
 		{"demo", "load the demo data (idempotent) and print the demo sign-ins", demo},
 		{"jobs", "list the scheduled jobs, or run one now: jobs list | jobs run NAME", jobsCmd},
+		{"report", "print a commissioners' report: report NAME --from --to [--csv]; report alone lists them", reportCmd},
 		{"healthcheck", "exit 0 if the service on RESPITE_ADDR answers /healthz (for container health checks)", healthcheck},
 	}
 }

@@ -27,9 +27,11 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations"
 	"github.com/respite-uk/respite/migrations/dbtest"
+	"github.com/respite-uk/respite/notify"
 )
 
 // Every test here drives run, the whole program, with an environment of its
@@ -604,15 +606,34 @@ var demoSignIns = []*regexp.Regexp{
 
 func TestRun_Demo(t *testing.T) {
 	t.Parallel()
-	env := sqliteEnv(t)
+	testDemo(t, sqliteEnv(t))
+}
+
+// TestRun_DemoPostgres loads the demo, history and all, on PostgreSQL.
+func TestRun_DemoPostgres(t *testing.T) {
+	t.Parallel()
+	_, url := dbtest.PostgresWithURL(t)
+	testDemo(t, environ{"DATABASE_URL": url})
+}
+
+// testDemo loads the demo twice into the database env names.
+func testDemo(t *testing.T, env environ) {
 
 	first := respite(t, env, "", "demo")
 	if first.code != exitOK {
 		t.Fatalf("first demo: %s", first)
 	}
-	// 3 staff users, 3 homes, 3 contracts, 8 beds, 3 carers with a person each and a booking each.
-	if want := "Demo data loaded (28 items added).\n"; !strings.HasPrefix(first.stdout, want) {
-		t.Errorf("first demo stdout does not start %q:\n%s", want, first.stdout)
+	// 3 staff users, 3 homes, 3 contracts, 8 beds, 3 carers with a person
+	// each and a booking each; and the last 12 months (how many stays
+	// depends on the date).
+	if want := regexp.MustCompile(`^Demo data loaded \(\d{3,} items added\)\.\n`); !want.MatchString(first.stdout) {
+		t.Errorf("first demo stdout does not start %s:\n%s", want, first.stdout)
+	}
+	tables := []string{"staff_users", "providers", "contracts", "beds", "carers", "people", "bookings", "booking_nights", "hosts", "host_availability", "unmet_searches", "stay_feedback"}
+	db := openDB(t, env)
+	afterFirst := map[string]int{}
+	for _, table := range tables {
+		afterFirst[table] = count(t, db, table)
 	}
 
 	second := respite(t, env, "", "demo")
@@ -632,15 +653,72 @@ func TestRun_Demo(t *testing.T) {
 		logLines(t, r.stderr)
 	}
 
-	db := openDB(t, env)
 	got := map[string]int{}
-	for _, table := range []string{"staff_users", "providers", "contracts", "beds", "carers", "people", "bookings", "booking_nights", "hosts", "host_availability"} {
+	for _, table := range tables {
 		got[table] = count(t, db, table)
 	}
-	// Each demo person has one 3-night stay, found by the real search.
-	want := map[string]int{"staff_users": 3, "providers": 3, "contracts": 3, "beds": 8, "carers": 3, "people": 3, "bookings": 3, "booking_nights": 9, "hosts": 2, "host_availability": 4}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("rows after two demo runs (-want +got):\n%s", diff)
+	if diff := cmp.Diff(afterFirst, got); diff != "" {
+		t.Errorf("rows after the second demo run (-after the first +after the second):\n%s", diff)
+	}
+	// The history's carers (20), two spot purchases (a contract and a bed
+	// each) and the hosts' past calendars (one range each) come on top of
+	// the present: each demo person's 3-night stay, found by the real
+	// search, and the hosts' two ranges.
+	want := map[string]int{"staff_users": 3, "providers": 3, "contracts": 5, "beds": 10, "carers": 23, "people": 23, "hosts": 2, "host_availability": 6}
+	for table := range want {
+		if got[table] != want[table] {
+			t.Errorf("%s has %d rows, want %d", table, got[table], want[table])
+		}
+	}
+	checkDemoHistory(t, db)
+}
+
+// checkDemoHistory checks the demo's last 12 months give every
+// commissioners' report something to show.
+func checkDemoHistory(t *testing.T, db *bun.DB) {
+	t.Helper()
+	ctx := t.Context()
+	today := calendar.Today(calendar.SystemClock)
+	var n int
+	count := func(what, query string, args ...any) int {
+		t.Helper()
+		if err := db.NewRaw(query, args...).Scan(ctx, &n); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return n
+	}
+	// Nights booked in every 30 days of the last 360, in every home.
+	for k := 1; k <= 12; k++ {
+		from, to := today.AddDays(-30*k), today.AddDays(-30*(k-1))
+		if got := count("nights from "+from.String(), "SELECT COUNT(*) FROM booking_nights WHERE night >= ? AND night < ?", from, to); got < 20 {
+			t.Errorf("%d nights booked from %s to %s, want 20 or more", got, from, to)
+		}
+	}
+	if got := count("homes", "SELECT COUNT(DISTINCT b.provider_id) FROM booking_nights AS n JOIN beds AS b ON n.place_kind = 'bed' AND b.id = n.place_id WHERE n.night < ?", today); got != 3 {
+		t.Errorf("past nights in %d homes, want all 3", got)
+	}
+	for _, c := range []struct {
+		what, query string
+		atLeast     int
+	}{
+		{"past planned stays", "SELECT COUNT(*) FROM bookings WHERE kind = 'planned' AND status = 'confirmed' AND depart <= ?", 100},
+		{"past emergency stays", "SELECT COUNT(*) FROM bookings WHERE kind = 'emergency' AND status = 'confirmed' AND depart <= ?", 20},
+		{"cancelled stays", "SELECT COUNT(*) FROM bookings WHERE status = 'cancelled' AND arrive <= ?", 5},
+		{"past stays with hosts", "SELECT COUNT(*) FROM bookings WHERE place_kind = 'host' AND depart <= ?", 5},
+		{"spot purchases", "SELECT COUNT(*) FROM bookings AS bk JOIN beds AS b ON bk.place_kind = 'bed' AND b.id = bk.place_id JOIN contracts AS c ON c.id = b.contract_id WHERE c.kind = 'spot' AND bk.depart <= ?", 1},
+		{"planned searches that found nothing", "SELECT COUNT(*) FROM unmet_searches WHERE kind = 'planned' AND searched_at <= ?", 10},
+		{"emergency searches that found nothing", "SELECT COUNT(*) FROM unmet_searches WHERE kind = 'emergency' AND searched_at <= ?", 3},
+		{"ratings", "SELECT COUNT(*) FROM stay_feedback WHERE rating IS NOT NULL AND received_at <= ?", 20},
+		{"emergency cards looked up", "SELECT COUNT(*) FROM audit_log WHERE action = 'emergency.lookup' AND at <= ?", 20},
+		{"carers holding an emergency plan", "SELECT COUNT(*) FROM carers WHERE emergency_card IS NOT NULL AND created_at <= ?", 20},
+	} {
+		if got := count(c.what, c.query, today.StartIn(calendar.London).AddDate(0, 0, 1)); got < c.atLeast {
+			t.Errorf("%s: %d, want %d or more", c.what, got, c.atLeast)
+		}
+	}
+	// Every kept stay has a night row for every night, and a cancelled one none.
+	if got := count("stays missing nights", `SELECT COUNT(*) FROM bookings AS b WHERE (b.status = 'confirmed') <> (b.nights = (SELECT COUNT(*) FROM booking_nights AS n WHERE n.booking_id = b.id))`); got != 0 {
+		t.Errorf("%d stays whose nights rows do not match their status and length", got)
 	}
 }
 
@@ -1038,5 +1116,52 @@ func TestRun_EmergencyWithRedisDown(t *testing.T) {
 	}, signedIn.Token)
 	if hold.status != http.StatusServiceUnavailable {
 		t.Errorf("a planned hold with Redis down: %s, want 503", hold)
+	}
+}
+
+// TestInboundTexts: the texts people send go first to hosts' YES, then to
+// feedback on a stay, as serve wires them.
+func TestInboundTexts(t *testing.T) {
+	t.Parallel()
+	vars := sqliteEnv(t)
+	if r := respite(t, vars, "", "demo"); r.code != exitOK {
+		t.Fatalf("demo: %s", r)
+	}
+	a, err := open(env{getenv: vars.getenv, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	ctx := t.Context()
+
+	// A demo host's YES confirms their calendar.
+	reply, err := a.notify.ReceiveText(ctx, notify.Inbound{MessageSid: "SM-host-yes", From: "+447700900201", Body: "YES"})
+	if err != nil || !strings.Contains(reply, "availability is confirmed") {
+		t.Errorf("host's YES = %q, %v", reply, err)
+	}
+
+	// A carer's reply to the day-after text is feedback on that stay.
+	var b booking.Booking
+	if err := a.db.NewSelect().Model(&b).Where("status = 'confirmed' AND kind = 'planned' AND depart < ?", calendar.Today(calendar.SystemClock)).
+		Where("NOT EXISTS (SELECT 1 FROM stay_feedback AS f WHERE f.booking_id = booking.id)").OrderExpr("depart DESC").Limit(1).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mobile string
+	if err := a.db.NewSelect().Table("carers").Column("mobile").Where("id = ?", b.CarerID).Scan(ctx, &mobile); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.notify.Enqueue(ctx, a.db, notify.Outgoing{DedupeKey: fmt.Sprintf("booking:%d:follow-up", b.ID), To: mobile,
+		Template: notify.TemplateStayFollowUp, Data: notify.Data{Reference: b.Reference, Phone: "0113 496 0000"}}); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := a.notify.ReceiveText(ctx, notify.Inbound{MessageSid: "SM-carer-5", From: mobile, Body: "5 - lovely"}); err != nil || !strings.Contains(reply, "Thank you") {
+		t.Errorf("carer's rating = %q, %v; want thanks", reply, err)
+	}
+	var fb booking.Feedback
+	if err := a.db.NewSelect().Model(&fb).Where("booking_id = ?", b.ID).Scan(ctx); err != nil {
+		t.Fatalf("feedback on %s: %v", b.Reference, err)
+	}
+	if fb.Rating == nil || *fb.Rating != 5 || fb.Comment != "lovely" || fb.Replies != 1 {
+		t.Errorf("feedback = %+v", fb)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/respite-uk/respite/postcodes"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/redisstore"
+	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/twiliosms"
 	"github.com/respite-uk/respite/web"
@@ -53,6 +54,7 @@ type app struct {
 	notify    *notify.Service
 	booking   *booking.Service
 	hosts     *sharedlives.Service
+	reports   *reports.Service
 	jobs      *jobs.Runner
 }
 
@@ -120,8 +122,16 @@ func open(e env) (*app, error) {
 		Locator: locator,
 	})
 	a.hosts = sharedlives.NewService(db, a.notify, sharedlives.Options{Logger: log, Locator: locator})
-	// A host's YES to the monthly nudge confirms their calendar.
-	a.notify.SetInboundHook(a.hosts.HandleReply)
+	a.reports = reports.NewService(db, nil)
+	// Texts people send us, in turn: a host's YES to the monthly nudge
+	// confirms their calendar; otherwise a reply to the day-after text is
+	// feedback on the stay (a rating of 1 to 5, or words for staff).
+	a.notify.SetInboundHook(func(ctx context.Context, from, body string) (string, bool, error) {
+		if reply, handled, err := a.hosts.HandleReply(ctx, from, body); err != nil || handled {
+			return reply, handled, err
+		}
+		return a.booking.HandleFeedbackReply(ctx, from, body)
+	})
 	a.accounts.SetCodeSignIn(
 		// Carers and shared-lives hosts sign in with the mobile on their record.
 		func(ctx context.Context, phone string) (accounts.SubjectKind, int64, bool, error) {
@@ -366,6 +376,7 @@ func (a *app) webDeps() web.Deps {
 		Booking:   a.booking,
 		Hosts:     a.hosts,
 		Audit:     audit.NewService(a.db),
+		Reports:   a.reports,
 		Jobs:      a.jobs,
 		PublicURL: a.cfg.PublicURL,
 		Metrics:   a.metrics,

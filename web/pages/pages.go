@@ -26,6 +26,7 @@ import (
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
 )
 
@@ -41,6 +42,9 @@ type Deps struct {
 	Notify *notify.Service
 	// Audit is the audit log, for the administrators' audit page.
 	Audit *audit.Service
+	// Reports works out the commissioners' figures, for the
+	// commissioner's page.
+	Reports *reports.Service
 	// Jobs is the scheduled jobs and their last runs, for the
 	// administrators' jobs page; nil shows no jobs.
 	Jobs  JobSchedule

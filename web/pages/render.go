@@ -91,7 +91,7 @@ func navFor(who accounts.Principal, current string) []navItem {
 		if who.IsStaff(accounts.RoleAdmin) {
 			items = append(items, navItem{Text: "Care homes", Href: "/homes"}, navItem{Text: "Carers", Href: "/carers"},
 				navItem{Text: "Staff", Href: "/admin/staff"}, navItem{Text: "Texts", Href: "/admin/texts"}, navItem{Text: "Audit", Href: "/admin/audit"},
-				navItem{Text: "Jobs", Href: "/admin/jobs"})
+				navItem{Text: "Jobs", Href: "/admin/jobs"}, navItem{Text: "Reports", Href: "/reports"})
 		}
 	default:
 		return []navItem{}

@@ -164,6 +164,12 @@ func (p *Pages) Register(app fiber.Router) {
 	get("/admin/texts", staffAdmin, p.showTexts)
 	get("/admin/audit", staffAdmin, p.showAudit)
 	get("/admin/jobs", staffAdmin, p.showJobs)
+	// The commissioner's page: headline figures and charts for a period,
+	// each report as a table, and each as a CSV file (before :name, so
+	// the file is not taken for a report's page).
+	get("/reports", staffAdmin, p.showReports)
+	get("/reports/:name.csv", staffAdmin, p.downloadReport)
+	get("/reports/:name", staffAdmin, p.showReport)
 	// Any member of staff: their own password.
 	get("/staff/password", p.requireStaff(), p.showChangePassword)
 	post("/staff/password", p.requireStaff(), p.changePassword)
