@@ -299,11 +299,11 @@ const (
 	UnmetEmergency = "emergency" // no bed or host tonight, only homes to ring (EmergencyChoices)
 )
 
-// unmetSearch is a search that found nothing: whose, what was wanted, when
+// UnmetSearch is a search that found nothing: whose, what was wanted, when
 // and roughly where (the postcode district, never the address). A search
 // the same person makes again for the same stay and kind is recorded once
 // (a unique key), so each row is one unmet stay.
-type unmetSearch struct {
+type UnmetSearch struct {
 	bun.BaseModel `bun:"table:unmet_searches"`
 
 	ID           int64         `bun:"id,pk,autoincrement"`
@@ -323,7 +323,7 @@ type unmetSearch struct {
 // nothing; a repeat of a search already recorded changes nothing.
 func recordUnmet(ctx context.Context, db bun.IDB, kind string, p Person, c Carer, arrive, depart calendar.Date, now time.Time) error {
 	area, _, _ := strings.Cut(strings.TrimSpace(c.Postcode), " ")
-	u := unmetSearch{SearchedAt: now, Kind: kind, PersonID: p.ID, CarerID: c.ID, Arrive: arrive, Depart: depart,
+	u := UnmetSearch{SearchedAt: now, Kind: kind, PersonID: p.ID, CarerID: c.ID, Arrive: arrive, Depart: depart,
 		Needs: nonNil(p.Needs), Requirements: nonNil(p.Requirements), AgeGroup: p.AgeGroup(arrive), Area: strings.ToUpper(area)}
 	_, err := db.NewInsert().Model(&u).On("CONFLICT (person_id, arrive, depart, kind) DO NOTHING").Exec(ctx)
 	return apperr.Wrapf(err, "recording unmet search")

@@ -177,14 +177,16 @@ func instant(pg bool, t time.Time) string {
 }
 
 // nightsPerCarer counts each carer's nights of confirmed stays in p: one
-// number per carer reached.
+// number per carer reached. It counts from the stays' own dates, which is
+// what their night rows hold (a stay ended early or moved has its dates
+// changed with its rows), so it reads one row a stay, not one a night.
 func nightsPerCarer(ctx context.Context, db bun.IDB, p Period) ([]int64, error) {
+	pg := db.Dialect().Name() == dialect.PG
 	var out []int64
 	err := db.NewRaw(`
-SELECT COUNT(*) AS nights FROM booking_nights n
-JOIN bookings bk ON bk.id = n.booking_id
-WHERE bk.status = 'confirmed' AND n.night >= ? AND n.night <= ?
-GROUP BY bk.carer_id`, p.From, p.To).Scan(ctx, &out)
+SELECT SUM(`+nightsIn(pg, "bk.arrive", "bk.depart")+`) AS nights FROM bookings bk
+WHERE bk.status = 'confirmed' AND bk.arrive <= ? AND bk.depart > ?
+GROUP BY bk.carer_id`, append(nightsInArgs(p), p.To, p.From)...).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("reports: counting nights per carer: %w", err)
 	}
@@ -197,11 +199,10 @@ func peopleReached(ctx context.Context, db bun.IDB, p Period) ([]personReached, 
 	var out []personReached
 	err := db.NewRaw(`
 SELECT bk.person_id, pe.date_of_birth, MIN(bk.arrive) AS first_arrive
-FROM booking_nights n
-JOIN bookings bk ON bk.id = n.booking_id
+FROM bookings bk
 JOIN people pe ON pe.id = bk.person_id
-WHERE bk.status = 'confirmed' AND n.night >= ? AND n.night <= ?
-GROUP BY bk.person_id, pe.date_of_birth`, p.From, p.To).Scan(ctx, &out)
+WHERE bk.status = 'confirmed' AND bk.arrive <= ? AND bk.depart > ?
+GROUP BY bk.person_id, pe.date_of_birth`, p.To, p.From).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("reports: listing people reached: %w", err)
 	}
@@ -433,16 +434,17 @@ func districtExpr(db bun.IDB, col string) string {
 
 // bedNightsDemanded counts the nights of p of confirmed stays on beds, by
 // the home's district, bed type and night.
+// Night rows exist only for confirmed stays: cancelling a stay, or ending
+// it early, deletes its freed rows; so no join to bookings is needed.
 func bedNightsDemanded(ctx context.Context, db bun.IDB, p Period) ([]nightDemand, error) {
 	area := districtExpr(db, "pr.postcode")
 	var out []nightDemand
 	err := db.NewRaw(`
 SELECT `+area+` AS area, b.bed_type, n.night, COUNT(*) AS demand
 FROM booking_nights n
-JOIN bookings bk ON bk.id = n.booking_id
 JOIN beds b ON b.id = n.place_id
 JOIN providers pr ON pr.id = b.provider_id
-WHERE n.place_kind = 'bed' AND bk.status = 'confirmed' AND n.night >= ? AND n.night <= ?
+WHERE n.place_kind = 'bed' AND n.night >= ? AND n.night <= ?
 GROUP BY `+area+`, b.bed_type, n.night`, p.From, p.To).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("reports: counting bed-nights demanded: %w", err)

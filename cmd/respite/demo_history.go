@@ -580,7 +580,7 @@ func writeUnmetHistory(ctx context.Context, tx bun.Tx, r *rand.Rand, today calen
 		if p.child {
 			ageGroup = "children"
 		}
-		u := demoUnmet{SearchedAt: at(searched, 9+r.IntN(11)), Kind: kind, PersonID: p.person.ID, CarerID: p.carer.ID,
+		u := booking.UnmetSearch{SearchedAt: at(searched, 9+r.IntN(11)), Kind: kind, PersonID: p.person.ID, CarerID: p.carer.ID,
 			Arrive: arrive, Depart: arrive.AddDays(nights), Needs: nonNilStrings(p.person.Needs), Requirements: nonNilStrings(p.person.Requirements),
 			AgeGroup: ageGroup, Area: strings.ToUpper(area)}
 		res, err := tx.NewInsert().Model(&u).On("CONFLICT (person_id, arrive, depart, kind) DO NOTHING").Exec(ctx)
@@ -592,24 +592,6 @@ func writeUnmetHistory(ctx context.Context, tx bun.Tx, r *rand.Rand, today calen
 		}
 	}
 	return created, nil
-}
-
-// demoUnmet is a row of unmet_searches (booking records them as searches
-// find nothing; see the migration 20261129000600_reports_inputs).
-type demoUnmet struct {
-	bun.BaseModel `bun:"table:unmet_searches"`
-
-	ID           int64         `bun:"id,pk,autoincrement"`
-	SearchedAt   time.Time     `bun:"searched_at"`
-	Kind         string        `bun:"kind"`
-	PersonID     int64         `bun:"person_id"`
-	CarerID      int64         `bun:"carer_id"`
-	Arrive       calendar.Date `bun:"arrive"`
-	Depart       calendar.Date `bun:"depart"`
-	Needs        []string      `bun:"needs"`
-	Requirements []string      `bun:"requirements"`
-	AgeGroup     string        `bun:"age_group"`
-	Area         string        `bun:"area"`
 }
 
 func nonNilStrings(xs []string) []string {
