@@ -76,6 +76,12 @@ func TestCoordinatorKeepsHosts(t *testing.T) {
 			cat.wantStatus(cat.Visit("/hosts/"+strconv.FormatInt(s.ann.ID, 10)+"?month="+joan.StartIn(calendar.London).Format("2006-01")), 200)
 			cat.sees("Ann Hargreaves", "Joan staying ("+s.joansStay.Reference+")", "Free", "Joan, "+joan.Long())
 			cat.fitsScreen(screen.width)
+			// The month after, by its link, lands on the calendar.
+			next := time.Date(joan.Year, joan.Month+1, 1, 0, 0, 0, 0, time.UTC)
+			cat.Click(`a[rel="next"]`)
+			if want := "?month=" + next.Format("2006-01") + "#calendar"; !strings.HasSuffix(cat.URL(), want) {
+				t.Errorf("the next month's link went to %s, want …%s", cat.URL(), want)
+			}
 
 			cat.wantStatus(cat.Visit(priya), 200)
 			cat.wantStatus(cat.FollowLink("Change Priya Shah's details"), 200)

@@ -16,6 +16,7 @@ import (
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/contact"
+	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web/assets"
 )
 
@@ -219,6 +220,18 @@ func dateInput(id, legend, hint string, value dateForm, err string, size ...stri
 	return v
 }
 
+// monthPagesView is what the month-pagination block needs.
+type monthPagesView struct {
+	Previous, Next *calendar.Date
+	Base, Fragment string
+}
+
+// monthPages builds a month-pagination for a calendar month: base is the
+// page's address up to and including "month=", fragment where to land.
+func monthPages(m sharedlives.Month, base, fragment string) monthPagesView {
+	return monthPagesView{Previous: m.Previous, Next: m.Next, Base: base, Fragment: fragment}
+}
+
 // poundsInputView is what the pounds-input block needs.
 type poundsInputView struct {
 	ID, Label, LabelSize, Value, Error string
@@ -255,6 +268,7 @@ var funcs = template.FuncMap{
 	"words":         words,
 	"pounds":        pounds,
 	"poundsInput":   poundsInput,
+	"monthPages":    monthPages,
 	"miles":         miles,
 	"join":          strings.Join,
 	"capitalise":    capitalise,
