@@ -11,36 +11,41 @@ import (
 // ErrUnknownReport is returned by Report for a name not in Names.
 var ErrUnknownReport = apperr.New(apperr.NotFound, "There is no report by that name.")
 
+// reportsByName is every report, in the order they are shown: the one
+// list both Names and Report come from, so they cannot disagree.
+var reportsByName = []struct {
+	name string
+	run  func(*Service, context.Context, Period) (Table, error)
+}{
+	{"block-use", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.BlockUse(ctx, p) }},
+	{"spot", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Spot(ctx, p) }},
+	{"cancellations", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Cancellations(ctx, p) }},
+	{"carers-reached", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.CarersReached(ctx, p) }},
+	{"emergencies", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Emergencies(ctx, p) }},
+	{"shared-lives", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.SharedLives(ctx, p) }},
+	{"unmet-demand", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.UnmetDemand(ctx, p) }},
+	{"right-sizing", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.RightSizing(ctx, p) }},
+	{"feedback", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Feedback(ctx, p) }},
+}
+
 // Names lists the reports by the names the API, pages and command line use,
 // in the order they are shown.
-var Names = []string{
-	"block-use", "spot", "cancellations", "carers-reached", "emergencies",
-	"shared-lives", "unmet-demand", "right-sizing", "feedback",
-}
+var Names = func() []string {
+	names := make([]string, len(reportsByName))
+	for i, r := range reportsByName {
+		names[i] = r.name
+	}
+	return names
+}()
 
 // Report works out the report called name (one of Names) over p, as a
 // Table. It returns ErrUnknownReport, or an Invalid error naming from or
 // to when p is not a valid period.
 func (s *Service) Report(ctx context.Context, name string, p Period) (Table, error) {
-	switch name {
-	case "block-use":
-		return s.BlockUse(ctx, p)
-	case "spot":
-		return s.Spot(ctx, p)
-	case "cancellations":
-		return s.Cancellations(ctx, p)
-	case "carers-reached":
-		return s.CarersReached(ctx, p)
-	case "emergencies":
-		return s.Emergencies(ctx, p)
-	case "shared-lives":
-		return s.SharedLives(ctx, p)
-	case "unmet-demand":
-		return s.UnmetDemand(ctx, p)
-	case "right-sizing":
-		return s.RightSizing(ctx, p)
-	case "feedback":
-		return s.Feedback(ctx, p)
+	for _, r := range reportsByName {
+		if r.name == name {
+			return r.run(s, ctx, p)
+		}
 	}
 	return nil, ErrUnknownReport
 }
