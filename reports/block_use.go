@@ -191,3 +191,24 @@ type blockNights struct {
 	Emergency    int64  `bun:"emergency"`
 	ReservedUsed int64  `bun:"reserved_used"`
 }
+
+// blockRatePence is the average block rate over p, as BlockUse's total
+// works it out (block cost ÷ contracted bed-nights), without counting the
+// nights booked: what Spot and RightSizing compare against. It validates p.
+func (s *Service) blockRatePence(ctx context.Context, p Period) (int64, error) {
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	groups, err := blockBedGroups(ctx, s.db, p)
+	if err != nil {
+		return 0, err
+	}
+	var cost, nights int64
+	for _, g := range groups {
+		n := g.Beds * int64(overlap(p.From, p.To, g.StartsOn, g.EndsOn))
+		nights += n
+		cost += n * g.NightlyRatePence
+	}
+	rate, _ := divRound(cost, nights)
+	return rate, nil
+}

@@ -69,11 +69,7 @@ func (s *Service) CarersReached(ctx context.Context, p Period) (CarersReached, e
 	if err := p.Validate(); err != nil {
 		return CarersReached{}, err
 	}
-	perCarer, err := nightsPerCarer(ctx, s.db, p)
-	if err != nil {
-		return CarersReached{}, err
-	}
-	people, err := peopleReached(ctx, s.db, p)
+	stayers, err := stayersIn(ctx, s.db, p)
 	if err != nil {
 		return CarersReached{}, err
 	}
@@ -83,13 +79,23 @@ func (s *Service) CarersReached(ctx context.Context, p Period) (CarersReached, e
 	}
 
 	var out CarersReached
-	out.Carers = int64(len(perCarer))
-	for _, n := range perCarer {
+	nightsOf := map[int64]int64{}      // by carer
+	firstArrival := map[int64]stayer{} // by person
+	for _, r := range stayers {
+		nightsOf[r.CarerID] += r.Nights
+		if first, ok := firstArrival[r.PersonID]; !ok || r.FirstArrive.Before(first.FirstArrive) {
+			firstArrival[r.PersonID] = r
+		}
+	}
+	perCarer := make([]int64, 0, len(nightsOf))
+	for _, n := range nightsOf {
+		perCarer = append(perCarer, n)
 		out.Nights += n
 	}
+	out.Carers = int64(len(perCarer))
 	out.MedianNights, out.P90Nights = median(perCarer), nearestRank(perCarer, 90)
-	out.People = int64(len(people))
-	for _, r := range people {
+	out.People = int64(len(firstArrival))
+	for _, r := range firstArrival {
 		if (booking.Person{DateOfBirth: r.DateOfBirth}).IsChild(r.FirstArrive) {
 			out.Children++
 		} else {
@@ -125,9 +131,12 @@ func nearestRank(ns []int64, pct int) int64 {
 	return s[max(rank, 1)-1]
 }
 
-// personReached is one cared-for person with a night in the period.
-type personReached struct {
+// stayer is one cared-for person who stayed in the period, with one carer
+// who booked for them (a person whose carer changed has a row for each).
+type stayer struct {
 	PersonID    int64         `bun:"person_id"`
+	CarerID     int64         `bun:"carer_id"`
 	DateOfBirth calendar.Date `bun:"date_of_birth"`
 	FirstArrive calendar.Date `bun:"first_arrive"`
+	Nights      int64         `bun:"nights"`
 }

@@ -114,11 +114,11 @@ func (s *Service) RightSizing(ctx context.Context, p Period) (RightSizing, error
 		out.SpotRatePence, out.NoSpot = out.BlockRatePence, true
 	}
 
-	booked, err := bedNightsDemanded(ctx, s.db, p)
+	booked, err := bedDemandChanges(ctx, s.db, p)
 	if err != nil {
 		return RightSizing{}, err
 	}
-	turnedAway, err := nightsTurnedAway(ctx, s.db, p)
+	turnedAway, err := turnedAwayChanges(ctx, s.db, p)
 	if err != nil {
 		return RightSizing{}, err
 	}
@@ -127,35 +127,38 @@ func (s *Service) RightSizing(ctx context.Context, p Period) (RightSizing, error
 		return RightSizing{}, err
 	}
 
+	// Each area and bed type's demand night by night: the running sum of
+	// its changes.
 	type key struct{ area, bedType string }
-	demand := map[key]map[calendar.Date]int64{}
-	for _, d := range append(booked, turnedAway...) {
-		k := key{d.Area, d.BedType}
-		if demand[k] == nil {
-			demand[k] = map[calendar.Date]int64{}
+	changes := map[key][]int64{}
+	series := func(k key) []int64 {
+		if changes[k] == nil {
+			changes[k] = make([]int64, out.Nights)
 		}
-		demand[k][d.Night] += d.Demand
+		return changes[k]
+	}
+	for _, c := range append(booked, turnedAway...) {
+		if i := p.From.DaysUntil(c.Day); i >= 0 && i < out.Nights {
+			series(key{c.Area, c.BedType})[i] += c.Change
+		}
 	}
 	bedsNow := map[key]int64{}
 	for _, b := range beds {
 		k := key{b.Area, b.BedType}
 		bedsNow[k] = b.Beds
-		if demand[k] == nil {
-			demand[k] = map[calendar.Date]int64{}
-		}
+		series(k)
 	}
-	for k, nights := range demand {
-		series := make([]int64, 0, out.Nights)
-		for d := p.From; !d.After(p.To); d = d.AddDays(1) {
-			series = append(series, nights[d])
+	for k, demand := range changes {
+		for i := 1; i < len(demand); i++ {
+			demand[i] += demand[i-1]
 		}
 		l := RightSizingLine{Area: k.area, BedType: k.bedType, BedsNow: bedsNow[k]}
-		for _, n := range series {
+		for _, n := range demand {
 			l.NightsDemanded += n
 			l.BusiestNight = max(l.BusiestNight, n)
 		}
-		l.Cover90 = out.cover(series, 90)
-		l.Cover95 = out.cover(series, 95)
+		l.Cover90 = out.cover(demand, 90)
+		l.Cover95 = out.cover(demand, 95)
 		out.Lines = append(out.Lines, l)
 	}
 	slices.SortFunc(out.Lines, func(a, b RightSizingLine) int {
@@ -179,13 +182,13 @@ func (r RightSizing) cover(series []int64, pct int) Cover {
 	return c
 }
 
-// nightDemand is bed-nights demanded in one area, of one bed type, on one
-// night.
-type nightDemand struct {
+// demandChange is the change, from the night before, in the bed-nights
+// demanded in one area, of one bed type, on one night.
+type demandChange struct {
 	Area    string        `bun:"area"`
 	BedType string        `bun:"bed_type"`
-	Night   calendar.Date `bun:"night"`
-	Demand  int64         `bun:"demand"`
+	Day     calendar.Date `bun:"day"`
+	Change  int64         `bun:"change"`
 }
 
 // bedsInArea is the block beds of one type in one area today.

@@ -36,27 +36,30 @@ GROUP BY c.id, c.reference, c.provider_id, p.name, c.starts_on, c.ends_on, c.nig
 
 // blockNightsBooked counts the nights of p stayed on the same beds as
 // blockBedGroups counts, within their contracts' dates, by month and the
-// stay's kind. booking_nights holds only the nights of confirmed stays (a
-// cancellation or an early end deletes the rest); the join to bookings is
-// for the kind, and the status check keeps it honest.
+// stay's kind.
 func blockNightsBooked(ctx context.Context, db bun.IDB, p Period) ([]blockNights, error) {
-	month := monthExpr(db, "n.night")
+	d := dialectOf(db)
+	spans, args := d.spansWith(monthsOf(p))
+	nights := d.nightsWithin("bk.arrive", "bk.depart", d.greatest("s.first", "c.starts_on"), d.least("s.after", d.dayAfter("c.ends_on")))
+	args = append(args, p.To.AddDays(1), p.From)
 	var out []blockNights
 	err := db.NewRaw(`
-SELECT b.contract_id, b.bed_type, `+month+` AS month,
-       SUM(CASE WHEN bk.kind = 'planned' THEN 1 ELSE 0 END) AS planned,
-       SUM(CASE WHEN bk.kind = 'emergency' THEN 1 ELSE 0 END) AS emergency,
-       SUM(CASE WHEN b.emergency_reserved THEN 1 ELSE 0 END) AS reserved_used
-FROM booking_nights n
-JOIN bookings bk ON bk.id = n.booking_id
-JOIN beds b ON b.id = n.place_id
-JOIN contracts c ON c.id = b.contract_id
-WHERE n.place_kind = 'bed' AND bk.status = 'confirmed'
-  AND n.night >= ? AND n.night <= ?
-  AND n.night >= c.starts_on AND n.night <= c.ends_on
-  AND c.kind = 'block' AND c.active AND b.active
-GROUP BY b.contract_id, b.bed_type, `+month,
-		p.From, p.To).Scan(ctx, &out)
+WITH `+spans+`
+SELECT contract_id, bed_type, month,
+       SUM(CASE WHEN kind = 'planned' THEN nights ELSE 0 END) AS planned,
+       SUM(CASE WHEN kind = 'emergency' THEN nights ELSE 0 END) AS emergency,
+       SUM(CASE WHEN reserved THEN nights ELSE 0 END) AS reserved_used
+FROM (
+  SELECT b.contract_id, b.bed_type, b.emergency_reserved AS reserved, bk.kind, s.label AS month, `+nights+` AS nights
+  FROM bookings bk
+  CROSS JOIN spans s
+  JOIN beds b ON b.id = bk.place_id
+  JOIN contracts c ON c.id = b.contract_id
+  WHERE bk.status = 'confirmed' AND bk.arrive < ? AND bk.depart > ?
+    AND bk.arrive < s.after AND bk.depart > s.first AND bk.place_kind = 'bed'
+    AND c.kind = 'block' AND c.active AND b.active
+) x
+GROUP BY contract_id, bed_type, month`, args...).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("reports: counting block nights booked: %w", err)
 	}
@@ -65,13 +68,24 @@ GROUP BY b.contract_id, b.bed_type, `+month,
 
 // confirmedNights counts the nights of p of confirmed stays, at any place.
 func confirmedNights(ctx context.Context, db bun.IDB, p Period) (int64, error) {
+	return nightsOfStays(ctx, db, p, "")
+}
+
+// nightsOfStays counts the nights of p of confirmed stays at places of the
+// given kind ("bed" or "host"), or at any place when placeKind is "".
+func nightsOfStays(ctx context.Context, db bun.IDB, p Period, placeKind string) (int64, error) {
+	pg := db.Dialect().Name() == dialect.PG
+	where, args := "", append(nightsInArgs(p), p.To.AddDays(1), p.From)
+	if placeKind != "" {
+		where, args = " AND bk.place_kind = ?", append(args, placeKind)
+	}
 	var n int64
 	err := db.NewRaw(`
-SELECT COUNT(*) FROM booking_nights n
-JOIN bookings bk ON bk.id = n.booking_id
-WHERE bk.status = 'confirmed' AND n.night >= ? AND n.night <= ?`, p.From, p.To).Scan(ctx, &n)
+SELECT COALESCE(SUM(`+nightsIn(pg, "bk.arrive", "bk.depart")+`), 0)
+FROM bookings bk
+WHERE bk.status = 'confirmed' AND bk.arrive < ? AND bk.depart > ?`+where, args...).Scan(ctx, &n)
 	if err != nil {
-		return 0, fmt.Errorf("reports: counting confirmed nights: %w", err)
+		return 0, fmt.Errorf("reports: counting nights of confirmed stays: %w", err)
 	}
 	return n, nil
 }
@@ -91,7 +105,9 @@ WHERE status = 'cancelled' AND arrive <= ? AND depart > ?`, p.To, p.From).Scan(c
 
 // cancelledNights counts the cancelled stays with a night in p and their
 // nights in p, by lateness. arrivals must cover every such stay's arrival
-// date: it is a generated calendar joined on bookings.arrive.
+// date: it is a generated calendar joined on bookings.arrive. SQLite keeps
+// a CROSS JOIN's order, so it looks up each date's cancelled stays in
+// bookings_report_idx rather than scanning the calendar for every stay.
 func cancelledNights(ctx context.Context, db bun.IDB, p Period, arrivals []arrival) ([]CancellationLine, error) {
 	pg := db.Dialect().Name() == dialect.PG
 	var values strings.Builder
@@ -126,9 +142,9 @@ SELECT lateness, COUNT(*) AS stays, SUM(nights) AS nights FROM (
               WHEN `+at+` > `+before("a.less7")+` THEN ?
               ELSE ? END AS lateness,
          `+nightsIn(pg, "bk.arrive", "bk.depart")+` AS nights
-  FROM bookings bk
-  JOIN arrivals a ON a.day = bk.arrive
-  WHERE bk.status = 'cancelled' AND bk.arrive <= ? AND bk.depart > ?
+  FROM arrivals a
+  CROSS JOIN bookings bk
+  WHERE a.day = bk.arrive AND bk.status = 'cancelled' AND bk.arrive <= ? AND bk.depart > ?
 ) c
 GROUP BY lateness`, args...).Scan(ctx, &out)
 	if err != nil {
@@ -176,35 +192,22 @@ func instant(pg bool, t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05")
 }
 
-// nightsPerCarer counts each carer's nights of confirmed stays in p: one
-// number per carer reached. It counts from the stays' own dates, which is
-// what their night rows hold (a stay ended early or moved has its dates
-// changed with its rows), so it reads one row a stay, not one a night.
-func nightsPerCarer(ctx context.Context, db bun.IDB, p Period) ([]int64, error) {
+// stayersIn lists the people with a night of a confirmed stay in p, each
+// with the carer who booked, their nights in p and the arrival of their
+// first such stay: one row for each person and carer, read in one pass
+// over the stays.
+func stayersIn(ctx context.Context, db bun.IDB, p Period) ([]stayer, error) {
 	pg := db.Dialect().Name() == dialect.PG
-	var out []int64
+	var out []stayer
 	err := db.NewRaw(`
-SELECT SUM(`+nightsIn(pg, "bk.arrive", "bk.depart")+`) AS nights FROM bookings bk
-WHERE bk.status = 'confirmed' AND bk.arrive <= ? AND bk.depart > ?
-GROUP BY bk.carer_id`, append(nightsInArgs(p), p.To, p.From)...).Scan(ctx, &out)
-	if err != nil {
-		return nil, fmt.Errorf("reports: counting nights per carer: %w", err)
-	}
-	return out, nil
-}
-
-// peopleReached lists the people with a night of a confirmed stay in p,
-// with the arrival of their first such stay.
-func peopleReached(ctx context.Context, db bun.IDB, p Period) ([]personReached, error) {
-	var out []personReached
-	err := db.NewRaw(`
-SELECT bk.person_id, pe.date_of_birth, MIN(bk.arrive) AS first_arrive
+SELECT bk.person_id, bk.carer_id, pe.date_of_birth, MIN(bk.arrive) AS first_arrive,
+       SUM(`+nightsIn(pg, "bk.arrive", "bk.depart")+`) AS nights
 FROM bookings bk
 JOIN people pe ON pe.id = bk.person_id
-WHERE bk.status = 'confirmed' AND bk.arrive <= ? AND bk.depart > ?
-GROUP BY bk.person_id, pe.date_of_birth`, p.To, p.From).Scan(ctx, &out)
+WHERE bk.status = 'confirmed' AND bk.arrive < ? AND bk.depart > ?
+GROUP BY bk.person_id, bk.carer_id, pe.date_of_birth`, append(nightsInArgs(p), p.To.AddDays(1), p.From)...).Scan(ctx, &out)
 	if err != nil {
-		return nil, fmt.Errorf("reports: listing people reached: %w", err)
+		return nil, fmt.Errorf("reports: listing the people who stayed: %w", err)
 	}
 	return out, nil
 }
@@ -349,15 +352,7 @@ WHERE h.status = 'approved' AND a.starts_on <= ? AND a.ends_on >= ?`, args...).S
 // hostNightsUsed counts the guest-nights of p of confirmed stays with
 // hosts.
 func hostNightsUsed(ctx context.Context, db bun.IDB, p Period) (int64, error) {
-	var n int64
-	err := db.NewRaw(`
-SELECT COUNT(*) FROM booking_nights n
-JOIN bookings bk ON bk.id = n.booking_id
-WHERE n.place_kind = 'host' AND bk.status = 'confirmed' AND n.night >= ? AND n.night <= ?`, p.From, p.To).Scan(ctx, &n)
-	if err != nil {
-		return 0, fmt.Errorf("reports: counting host-nights used: %w", err)
-	}
-	return n, nil
+	return nightsOfStays(ctx, db, p, "host")
 }
 
 // nightsThrough is nightsIn for a range whose last night is the date
@@ -424,56 +419,71 @@ ORDER BY value`, append([]any{by}, args...)...).Scan(ctx, &out)
 }
 
 // districtExpr is SQL for the postcode district (the outward code, "LS6")
-// of a postcode column, as booking records it for unmet searches.
-func districtExpr(db bun.IDB, col string) string {
-	if db.Dialect().Name() == dialect.PG {
-		return "upper(split_part(trim(" + col + "), ' ', 1))"
-	}
-	return "upper(CASE WHEN instr(trim(" + col + "), ' ') > 0 THEN substr(trim(" + col + "), 1, instr(trim(" + col + "), ' ') - 1) ELSE trim(" + col + ") END)"
+// of a home's postcode column, as booking records it for unmet searches.
+// Homes' postcodes are stored as contact.ParsePostcode writes them, with
+// one space before the three-character inward code, so the district is
+// all but the last four characters: cheap enough to work out for every
+// stay a year's right-sizing reads.
+func districtExpr(_ bun.IDB, col string) string {
+	return "substr(" + col + ", 1, length(" + col + ") - 4)"
 }
 
-// bedNightsDemanded counts the nights of p of confirmed stays on beds, by
-// the home's district, bed type and night.
-// Night rows exist only for confirmed stays: cancelling a stay, or ending
-// it early, deletes its freed rows; so no join to bookings is needed.
-func bedNightsDemanded(ctx context.Context, db bun.IDB, p Period) ([]nightDemand, error) {
-	area := districtExpr(db, "pr.postcode")
-	var out []nightDemand
+// bedDemandChanges describes the nights of p of confirmed stays on beds, by
+// the home's district and bed type, as changes in the number of beds in use
+// from one night to the next: +1 on each stay's first night in p, -1 on the
+// day it leaves (if that is in p). RightSizing adds them up night by night.
+// Two rows a stay are read, not one a night.
+func bedDemandChanges(ctx context.Context, db bun.IDB, p Period) ([]demandChange, error) {
+	d := dialectOf(db)
+	after := p.To.AddDays(1)
+	var out []demandChange
 	err := db.NewRaw(`
-SELECT `+area+` AS area, b.bed_type, n.night, COUNT(*) AS demand
-FROM booking_nights n
-JOIN beds b ON b.id = n.place_id
-JOIN providers pr ON pr.id = b.provider_id
-WHERE n.place_kind = 'bed' AND n.night >= ? AND n.night <= ?
-GROUP BY `+area+`, b.bed_type, n.night`, p.From, p.To).Scan(ctx, &out)
+SELECT `+districtExpr(db, "pr.postcode")+` AS area, c.bed_type, c.day, SUM(c.change) AS change
+FROM (
+  SELECT b.provider_id, b.bed_type, `+d.greatest("bk.arrive", d.param())+` AS day, COUNT(*) AS change
+  FROM bookings bk JOIN beds b ON b.id = bk.place_id
+  WHERE bk.status = 'confirmed' AND bk.arrive < ? AND bk.depart > ? AND bk.place_kind = 'bed'
+  GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT b.provider_id, b.bed_type, bk.depart AS day, -COUNT(*) AS change
+  FROM bookings bk JOIN beds b ON b.id = bk.place_id
+  WHERE bk.status = 'confirmed' AND bk.arrive < ? AND bk.depart > ? AND bk.depart < ? AND bk.place_kind = 'bed'
+  GROUP BY b.provider_id, b.bed_type, bk.depart
+) c
+JOIN providers pr ON pr.id = c.provider_id
+GROUP BY 1, 2, 3`,
+		p.From, after, p.From, after, p.From, after).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("reports: counting bed-nights demanded: %w", err)
 	}
 	return out, nil
 }
 
-// nightsTurnedAway counts the nights of p of planned stays that searches
-// found nothing for, by the carer's district, the bed type the person's
-// needs call for, and night. A recursive CTE generates the period's nights.
-func nightsTurnedAway(ctx context.Context, db bun.IDB, p Period) ([]nightDemand, error) {
-	pg := db.Dialect().Name() == dialect.PG
-	cal := "SELECT ? AS night UNION ALL SELECT date(night, '+1 day') FROM cal WHERE night < ?"
+// turnedAwayChanges is bedDemandChanges for the planned stays that
+// searches found nothing for, by the carer's district and the bed type the
+// person's needs call for.
+func turnedAwayChanges(ctx context.Context, db bun.IDB, p Period) ([]demandChange, error) {
+	d := dialectOf(db)
 	needs := "u.needs"
-	if pg {
-		cal = "SELECT CAST(? AS DATE) AS night UNION ALL SELECT CAST(night + 1 AS DATE) FROM cal WHERE night < CAST(? AS DATE)"
+	if d.pg {
 		needs = "CAST(u.needs AS TEXT)"
 	}
 	dementia, nursing := needs+` LIKE '%"dementia"%'`, needs+` LIKE '%"nursing_care"%'`
 	bedType := "CASE WHEN " + dementia + " AND " + nursing + " THEN 'nursing_dementia' WHEN " + dementia +
 		" THEN 'residential_dementia' WHEN " + nursing + " THEN 'nursing' ELSE 'residential' END"
-	var out []nightDemand
+	after := p.To.AddDays(1)
+	var out []demandChange
 	err := db.NewRaw(`
-WITH RECURSIVE cal (night) AS (`+cal+`)
-SELECT u.area, `+bedType+` AS bed_type, cal.night, COUNT(*) AS demand
-FROM unmet_searches u
-JOIN cal ON cal.night >= u.arrive AND cal.night < u.depart
-WHERE u.kind = 'planned' AND u.arrive <= ? AND u.depart > ?
-GROUP BY u.area, `+bedType+`, cal.night`, p.From, p.To, p.To, p.From).Scan(ctx, &out)
+SELECT area, bed_type, day, SUM(change) AS change FROM (
+  SELECT u.area, `+bedType+` AS bed_type, `+d.greatest("u.arrive", d.param())+` AS day, 1 AS change
+  FROM unmet_searches u
+  WHERE u.kind = 'planned' AND u.arrive < ? AND u.depart > ?
+  UNION ALL
+  SELECT u.area, `+bedType+` AS bed_type, u.depart AS day, -1 AS change
+  FROM unmet_searches u
+  WHERE u.kind = 'planned' AND u.arrive < ? AND u.depart > ? AND u.depart < ?
+) c
+GROUP BY area, bed_type, day`, p.From, after, p.From, after, p.From, after).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("reports: counting nights turned away: %w", err)
 	}

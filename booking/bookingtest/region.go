@@ -161,7 +161,7 @@ func SeedRegion(tb testing.TB, db *bun.DB) *Region {
 		contracts = append(contracts, providers.Contract{
 			ID: h.ID, ProviderID: h.ID, Kind: "block", Reference: fmt.Sprintf("BENCH-%03d", i+1),
 			StartsOn: calendar.Date{Year: 2027, Month: time.January, Day: 1}, EndsOn: calendar.Date{Year: 2028, Month: time.December, Day: 31},
-			NightlyRatePence: int64(12000 + 500*r.IntN(20)), CreatedAt: now, UpdatedAt: now,
+			NightlyRatePence: int64(12000 + 500*r.IntN(20)), Active: true, CreatedAt: now, UpdatedAt: now,
 		})
 		for j := range regionBedsPerHome {
 			var features []string
