@@ -13,6 +13,7 @@ import (
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/paging"
 )
 
 // Feedback is what a carer told us about a stay, by replying to the
@@ -125,20 +126,26 @@ ON CONFLICT (booking_id) DO UPDATE SET
 }
 
 // FeedbackFilter chooses feedback by the London date of its first reply,
-// from and to inclusive; a zero date leaves that end open.
+// from and to inclusive; a zero date leaves that end open. WithComment
+// keeps only feedback with words in it. Pages run newest first: Page.After
+// is the id of the last item of the page before.
 type FeedbackFilter struct {
-	From, To calendar.Date
+	From, To    calendar.Date
+	WithComment bool
+	Page        paging.Request
 }
 
-// ListFeedback lists feedback on stays, newest first, with comments. Only
-// administrators may read it: ErrNotAllowed for anyone else.
-func (s *Service) ListFeedback(ctx context.Context, actor accounts.Principal, f FeedbackFilter) ([]Feedback, error) {
+// ListFeedback lists feedback on stays, newest first, with comments, a page
+// at a time. Only administrators may read it: ErrNotAllowed for anyone
+// else.
+func (s *Service) ListFeedback(ctx context.Context, actor accounts.Principal, f FeedbackFilter) (paging.Page[Feedback], error) {
 	if !actor.IsStaff(accounts.RoleAdmin) {
-		return nil, ErrNotAllowed.Reason("Only administrators can read carers' feedback.")
+		return paging.Page[Feedback]{}, ErrNotAllowed.Reason("Only administrators can read carers' feedback.")
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		return nil, apperr.Invalidf("to", "The end date must be the same as or after the start date.")
+		return paging.Page[Feedback]{}, apperr.Invalidf("to", "The end date must be the same as or after the start date.")
 	}
+	page := f.Page.Clamp()
 	out := []Feedback{}
 	q := s.db.NewSelect().Model(&out).ColumnExpr("feedback.*, bk.reference").
 		Join("JOIN bookings AS bk ON bk.id = feedback.booking_id")
@@ -148,8 +155,16 @@ func (s *Service) ListFeedback(ctx context.Context, actor accounts.Principal, f 
 	if !f.To.IsZero() {
 		q = q.Where("feedback.received_at < ?", f.To.AddDays(1).StartIn(calendar.London).UTC())
 	}
-	if err := q.OrderExpr("feedback.received_at DESC, feedback.id DESC").Scan(ctx); err != nil {
-		return nil, apperr.Wrapf(err, "reading feedback")
+	if f.WithComment {
+		q = q.Where("feedback.comment <> ''")
 	}
-	return out, nil
+	if page.After > 0 {
+		q = q.Where("feedback.id < ?", page.After)
+	}
+	// A row is written at a stay's first reply, so id order is the order
+	// of first replies, and a stable key to page by.
+	if err := q.OrderExpr("feedback.id DESC").Limit(int64(page.Limit) + 1).Scan(ctx); err != nil {
+		return paging.Page[Feedback]{}, apperr.Wrapf(err, "reading feedback")
+	}
+	return paging.Cut(out, page.Limit, func(fb Feedback) int64 { return fb.ID }), nil
 }

@@ -3,6 +3,7 @@ package booking_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/uptrace/bun"
@@ -11,6 +12,7 @@ import (
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/migrations/dbtest"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/paging"
 	"github.com/respite-uk/respite/providers"
 )
 
@@ -86,8 +88,8 @@ func TestFeedback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 1 {
-			t.Fatalf("feedback = %+v, want one", got)
+		if len(got.Items) != 1 || got.Next != 0 {
+			t.Fatalf("feedback = %+v, want one, and no more pages", got)
 		}
 		type view struct {
 			BookingID, CarerID int64
@@ -95,7 +97,7 @@ func TestFeedback(t *testing.T) {
 			Comment, Reference string
 			Replies            int
 		}
-		fb := got[0]
+		fb := got.Items[0]
 		if diff := cmp.Diff(view{b.ID, carer.ID, 4, "Staff were lovely", b.Reference, 2},
 			view{fb.BookingID, fb.CarerID, *fb.Rating, fb.Comment, fb.Reference, fb.Replies}); diff != "" {
 			t.Errorf("feedback (-want +got):\n%s", diff)
@@ -104,7 +106,7 @@ func TestFeedback(t *testing.T) {
 			t.Errorf("received %v, last %v", fb.ReceivedAt, fb.LastReplyAt)
 		}
 		// Outside the dates asked for: nothing.
-		if got, _ := f.svc.ListFeedback(ctx, admin, booking.FeedbackFilter{From: d("2027-03-06")}); len(got) != 0 {
+		if got, _ := f.svc.ListFeedback(ctx, admin, booking.FeedbackFilter{From: d("2027-03-06")}); len(got.Items) != 0 {
 			t.Errorf("feedback from 6 March = %+v, want none (the first reply was on the 5th)", got)
 		}
 		// Only admins read comments.
@@ -115,6 +117,54 @@ func TestFeedback(t *testing.T) {
 		f.clk.Set(london("2027-03-20 10:00"))
 		if reply, handled, err := f.svc.HandleFeedbackReply(ctx, carer.Mobile, "1"); err != nil || handled || reply != "" {
 			t.Errorf("late reply = %q, %v, %v; want unhandled", reply, handled, err)
+		}
+	})
+}
+
+// Feedback is listed newest first a page at a time, and can be narrowed
+// to the feedback with words in it: what the commissioner's page shows.
+func TestListFeedback_pagesAndComments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db, nil)
+		ctx := context.Background()
+		h := f.mkHome(t, "Oakwood", 53.8, -1.55, providers.ProviderInput{}, providers.BedInput{BedType: "residential"})
+		comments := []string{"Lovely staff", "", "Room was cold"} // oldest first
+		var ids []int64
+		for i, comment := range comments {
+			carer := f.mkCarer(t, 28)
+			mum := f.mkPerson(t, carer, "1940-01-01", nil, nil)
+			arrive := d("2027-03-02").AddDays(3 * i)
+			b := f.book(t, carerActor(carer), mum, h.beds[0], arrive.String(), arrive.AddDays(2).String())
+			at := london("2027-03-20 10:00").Add(time.Duration(i) * time.Hour)
+			fb := booking.Feedback{BookingID: b.ID, CarerID: carer.ID, Comment: comment, Replies: 1, ReceivedAt: at, LastReplyAt: at}
+			if _, err := db.NewInsert().Model(&fb).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, fb.ID)
+		}
+		admin := accounts.Principal{Kind: accounts.SubjectStaff, ID: 9, Role: accounts.RoleAdmin}
+		list := func(f2 booking.FeedbackFilter) (got []int64, next int64) {
+			t.Helper()
+			page, err := f.svc.ListFeedback(ctx, admin, f2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, fb := range page.Items {
+				got = append(got, fb.ID)
+			}
+			return got, page.Next
+		}
+		first, next := list(booking.FeedbackFilter{Page: paging.Request{Limit: 2}})
+		if diff := cmp.Diff([]int64{ids[2], ids[1]}, first); diff != "" || next != ids[1] {
+			t.Errorf("first page (-want +got):\n%s next %d, want %d", diff, next, ids[1])
+		}
+		rest, next := list(booking.FeedbackFilter{Page: paging.Request{Limit: 2, After: next}})
+		if diff := cmp.Diff([]int64{ids[0]}, rest); diff != "" || next != 0 {
+			t.Errorf("second page (-want +got):\n%s next %d, want none", diff, next)
+		}
+		withWords, _ := list(booking.FeedbackFilter{WithComment: true})
+		if diff := cmp.Diff([]int64{ids[2], ids[0]}, withWords); diff != "" {
+			t.Errorf("with comments (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -11,8 +11,9 @@ import (
 // Feedback counts carers' replies to the day-after text (stay_follow_up)
 // for the stays whose first reply came on a date of the period (London).
 // A reply of 1 to 5 is a rating; words are kept as a comment that only
-// staff read (GET /api/v1/feedback), so the report counts comments but
-// never shows them.
+// staff read (GET /api/v1/feedback, and under this report's table on the
+// staff pages), so the report itself counts comments but never shows them:
+// its CSV can go to anyone.
 type Feedback struct {
 	// Stays is the stays with feedback: one for each carer's stay that got
 	// a reply.

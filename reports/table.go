@@ -12,28 +12,54 @@ import (
 var ErrUnknownReport = apperr.New(apperr.NotFound, "There is no report by that name.")
 
 // reportsByName is every report, in the order they are shown: the one
-// list both Names and Report come from, so they cannot disagree.
+// list Names, Catalogue and Report come from, so they cannot disagree.
 var reportsByName = []struct {
-	name string
-	run  func(*Service, context.Context, Period) (Table, error)
+	About
+	run func(*Service, context.Context, Period) (Table, error)
 }{
-	{"block-use", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.BlockUse(ctx, p) }},
-	{"spot", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Spot(ctx, p) }},
-	{"cancellations", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Cancellations(ctx, p) }},
-	{"carers-reached", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.CarersReached(ctx, p) }},
-	{"emergencies", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Emergencies(ctx, p) }},
-	{"shared-lives", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.SharedLives(ctx, p) }},
-	{"unmet-demand", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.UnmetDemand(ctx, p) }},
-	{"right-sizing", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.RightSizing(ctx, p) }},
-	{"feedback", func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Feedback(ctx, p) }},
+	{About{"block-use", "Block-bed use", "Contracted bed-nights, nights used, occupancy and cost per occupied night, by month, contract and bed type."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.BlockUse(ctx, p) }},
+	{About{"spot", "Spot purchases", "Spot stays, nights and spend by month, and the average spot rate against the block rate."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Spot(ctx, p) }},
+	{About{"cancellations", "Cancellations", "The share of booked nights cancelled, and how late."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Cancellations(ctx, p) }},
+	{About{"carers-reached", "Carers reached", "Carers and cared-for people with at least one night, nights per carer and allowance used."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.CarersReached(ctx, p) }},
+	{About{"emergencies", "Emergencies", "Emergency plans held and used, placements by tier, and time from card lookup to placement."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Emergencies(ctx, p) }},
+	{About{"shared-lives", "Shared lives", "Host-nights offered and used, approved hosts, stale calendars and overdue reviews."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.SharedLives(ctx, p) }},
+	{About{"unmet-demand", "Unmet demand", "Searches that found nothing, by month, postcode district, needs, requirements and length of stay."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.UnmetDemand(ctx, p) }},
+	{About{"right-sizing", "Right-sizing advice", "The fewest block beds that would have covered demand on 90% and 95% of nights, and what they would cost."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.RightSizing(ctx, p) }},
+	{About{"feedback", "Carers' feedback", "Replies to the day-after text: stays rated, the ratings, and comments, which staff read under the figures."},
+		func(s *Service, ctx context.Context, p Period) (Table, error) { return s.Feedback(ctx, p) }},
 }
+
+// About names and describes a report, for lists of them.
+type About struct {
+	// Name is what the API, pages and command line call it.
+	Name string
+	// Title is its heading, and Summary one sentence on what it counts.
+	Title, Summary string
+}
+
+// Catalogue lists every report, in the order they are shown.
+var Catalogue = func() []About {
+	out := make([]About, len(reportsByName))
+	for i, r := range reportsByName {
+		out[i] = r.About
+	}
+	return out
+}()
 
 // Names lists the reports by the names the API, pages and command line use,
 // in the order they are shown.
 var Names = func() []string {
 	names := make([]string, len(reportsByName))
 	for i, r := range reportsByName {
-		names[i] = r.name
+		names[i] = r.Name
 	}
 	return names
 }()
@@ -43,7 +69,7 @@ var Names = func() []string {
 // to when p is not a valid period.
 func (s *Service) Report(ctx context.Context, name string, p Period) (Table, error) {
 	for _, r := range reportsByName {
-		if r.name == name {
+		if r.Name == name {
 			return r.run(s, ctx, p)
 		}
 	}

@@ -24,7 +24,8 @@ type feedbackJSON struct {
 }
 
 type feedbackList struct {
-	Items []feedbackJSON `json:"items"`
+	Items      []feedbackJSON `json:"items"`
+	NextCursor string         `json:"next_cursor,omitempty"`
 }
 
 // listFeedback lists carers' feedback on stays, newest first.
@@ -33,6 +34,14 @@ func (s *Server) listFeedback(c *fiber.Ctx) error {
 	filter := booking.FeedbackFilter{
 		From: parseDate(&f, "from", strings.Clone(c.Query("from"))),
 		To:   parseDate(&f, "to", strings.Clone(c.Query("to"))),
+		Page: pageRequest(c, &f),
+	}
+	switch c.Query("with_comment") {
+	case "", "false":
+	case "true":
+		filter.WithComment = true
+	default:
+		f.Add("with_comment", "Use true or false.")
 	}
 	if err := f.Err(); err != nil {
 		return err
@@ -41,8 +50,8 @@ func (s *Server) listFeedback(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := feedbackList{Items: make([]feedbackJSON, len(got))}
-	for i, fb := range got {
+	out := feedbackList{Items: make([]feedbackJSON, len(got.Items)), NextCursor: cursor(got.Next)}
+	for i, fb := range got.Items {
 		out.Items[i] = feedbackJSON{BookingID: fb.BookingID, Reference: fb.Reference, CarerID: fb.CarerID, Rating: fb.Rating,
 			Comment: fb.Comment, Replies: fb.Replies, ReceivedAt: fb.ReceivedAt, LastReplyAt: fb.LastReplyAt}
 	}
@@ -52,5 +61,6 @@ func (s *Server) listFeedback(c *fiber.Ctx) error {
 var feedbackOperations = []operation{
 	{method: "GET", path: "/api/v1/feedback", summary: "Carers' feedback on stays, newest first: one item per stay, from their replies to the day-after text. " +
 		"rating is the latest reply of 1 (poor) to 5 (very good), or null; comment holds the words of every reply, for staff only.", who: "admin", status: 200, response: feedbackList{}, errors: []int{422},
-		query: []queryParam{{"from", "YYYY-MM-DD: feedback first received on or after this date (London).", "string"}, {"to", "YYYY-MM-DD: feedback first received on or before this date (London).", "string"}}},
+		query: append([]queryParam{{"from", "YYYY-MM-DD: feedback first received on or after this date (London).", "string"}, {"to", "YYYY-MM-DD: feedback first received on or before this date (London).", "string"},
+			{"with_comment", "true for only the feedback with words in it.", "boolean"}}, pageParams...)},
 }

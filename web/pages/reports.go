@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/reports"
 )
@@ -25,17 +26,14 @@ type reportInfo struct {
 	Name, Heading, About string
 }
 
-// reportInfos describe reports.Names, in the same order.
-var reportInfos = []reportInfo{
-	{"block-use", "Block-bed use", "Contracted bed-nights, nights used, occupancy and cost per occupied night, by month, contract and bed type."},
-	{"spot", "Spot purchases", "Spot stays, nights and spend by month, and the average spot rate against the block rate."},
-	{"cancellations", "Cancellations", "The share of booked nights cancelled, and how late."},
-	{"carers-reached", "Carers reached", "Carers and cared-for people with at least one night, nights per carer and allowance used."},
-	{"emergencies", "Emergencies", "Emergency plans held and used, placements by tier, and time from card lookup to placement."},
-	{"shared-lives", "Shared lives", "Host-nights offered and used, approved hosts, stale calendars and overdue reviews."},
-	{"unmet-demand", "Unmet demand", "Searches that found nothing, by month, postcode district, needs, requirements and length of stay."},
-	{"right-sizing", "Right-sizing advice", "The fewest block beds that would have covered demand on 90% and 95% of nights, and what they would cost."},
-}
+// reportInfos is reports.Catalogue as the pages show it.
+var reportInfos = func() []reportInfo {
+	out := make([]reportInfo, len(reports.Catalogue))
+	for i, r := range reports.Catalogue {
+		out[i] = reportInfo{Name: r.Name, Heading: r.Title, About: r.Summary}
+	}
+	return out
+}()
 
 func reportInfoFor(name string) (reportInfo, bool) {
 	for _, r := range reportInfos {
@@ -146,6 +144,9 @@ type reportsView struct {
 	Reports         []reportInfo
 	UnmetTotal      int64
 	OccupancyTotals []string
+	// Per is what each bar and table row covers: "month", or "quarter"
+	// for periods too long to chart month by month.
+	Per string
 }
 
 // showReports shows the headline figures and charts for the period the
@@ -211,6 +212,11 @@ func (p *Pages) fillReports(cx context.Context, v *reportsView) error {
 	}
 
 	months := monthsIn(period)
+	buckets := chartBuckets(months)
+	v.Per = "month"
+	if len(months) > chartMonthsAtMost {
+		v.Per = "quarter"
+	}
 	type use struct{ contracted, booked int64 }
 	byMonth := map[reports.Month]use{}
 	for _, l := range block.Lines {
@@ -219,11 +225,15 @@ func (p *Pages) fillReports(cx context.Context, v *reportsView) error {
 		u.booked += l.BookedNights()
 		byMonth[l.Month] = u
 	}
-	words := monthsWords(months)
+	words := bucketsWords(buckets)
 	var occ []chartPoint
-	for _, m := range months {
-		u := byMonth[m]
-		pt := chartPoint{Short: monthShort(m), Long: monthLong(m)}
+	for _, b := range buckets {
+		var u use
+		for _, m := range b.months {
+			u.contracted += byMonth[m].contracted
+			u.booked += byMonth[m].booked
+		}
+		pt := chartPoint{Short: b.short, Long: b.long}
 		row := monthRow{Month: pt.Long, Cells: []string{itoa(u.booked) + " of " + itoa(u.contracted), "No beds contracted"}}
 		if u.contracted == 0 {
 			pt.NoData = true
@@ -236,7 +246,7 @@ func (p *Pages) fillReports(cx context.Context, v *reportsView) error {
 		v.OccupancyRows = append(v.OccupancyRows, row)
 	}
 	v.OccupancyTotals = []string{itoa(t.BookedNights()) + " of " + itoa(t.ContractedNights), occupancy}
-	v.Occupancy = newBarChart("occupancy-chart", "Occupancy of block beds by month", "Occupancy %", words, occ, 100)
+	v.Occupancy = newBarChart("occupancy-chart", "Occupancy of block beds by "+v.Per, "Occupancy %", words, occ, 100)
 
 	unmetBy := map[string]reports.UnmetLine{}
 	for _, l := range unmet.Lines {
@@ -245,15 +255,68 @@ func (p *Pages) fillReports(cx context.Context, v *reportsView) error {
 		}
 	}
 	var un []chartPoint
-	for _, m := range months {
-		l := unmetBy[string(m)]
-		n := l.Planned + l.Emergency
-		un = append(un, chartPoint{Short: monthShort(m), Long: monthLong(m), Value: float64(n), Text: itoa(n)})
-		v.UnmetRows = append(v.UnmetRows, monthRow{Month: monthLong(m), Cells: []string{itoa(n), itoa(l.Nights)}})
+	for _, b := range buckets {
+		var searches, nights int64
+		for _, m := range b.months {
+			l := unmetBy[string(m)]
+			searches += l.Planned + l.Emergency
+			nights += l.Nights
+		}
+		un = append(un, chartPoint{Short: b.short, Long: b.long, Value: float64(searches), Text: itoa(searches)})
+		v.UnmetRows = append(v.UnmetRows, monthRow{Month: b.long, Cells: []string{itoa(searches), itoa(nights)}})
 	}
 	v.UnmetTotal = unmet.Total.Planned + unmet.Total.Emergency
-	v.Unmet = newBarChart("unmet-chart", "Searches that found nothing, by month", "Searches", words, un, 0)
+	v.Unmet = newBarChart("unmet-chart", "Searches that found nothing, by "+v.Per, "Searches", words, un, 0)
 	return nil
+}
+
+// chartBucket is the months one bar of a chart, and one row of its table,
+// adds up: a month, or the months of a calendar quarter in the period.
+type chartBucket struct {
+	months      []reports.Month
+	short, long string // "Jan" and "January 2026", or "Jan" and "January to March 2026"
+}
+
+// chartMonthsAtMost is the longest period charted month by month; a
+// longer one (up to the 3 years a report may cover) is charted by
+// calendar quarter, which keeps its bars readable and the page inside its
+// size budget.
+const chartMonthsAtMost = 18
+
+// chartBuckets groups months into the bars of a chart.
+func chartBuckets(months []reports.Month) []chartBucket {
+	var out []chartBucket
+	for _, m := range months {
+		if len(months) <= chartMonthsAtMost {
+			out = append(out, chartBucket{months: []reports.Month{m}, short: monthShort(m), long: monthLong(m)})
+			continue
+		}
+		t := monthTime(m)
+		if n := len(out); n > 0 {
+			last := monthTime(out[n-1].months[0])
+			if last.Year() == t.Year() && (last.Month()-1)/3 == (t.Month()-1)/3 {
+				b := &out[n-1]
+				b.months = append(b.months, m)
+				b.long = last.Format("January") + " to " + t.Format("January 2006")
+				continue
+			}
+		}
+		out = append(out, chartBucket{months: []reports.Month{m}, short: monthShort(m), long: monthLong(m)})
+	}
+	return out
+}
+
+// bucketsWords is the span of a chart in words: "November 2025 to
+// October 2026", or one month's name.
+func bucketsWords(buckets []chartBucket) string {
+	if len(buckets) == 0 {
+		return ""
+	}
+	first, last := buckets[0].months[0], buckets[len(buckets)-1].months
+	if end := last[len(last)-1]; end != first {
+		return monthsWords([]reports.Month{first, end})
+	}
+	return monthLong(first)
 }
 
 // monthsIn lists the months p touches, first to last.
@@ -297,7 +360,15 @@ type reportTableView struct {
 	Header      []string
 	Rows        [][]string
 	Assumptions []string
+	// Comments is, on the feedback report, a page of what carers wrote,
+	// newest first; OlderComments links to the next page.
+	Comments      []booking.Feedback
+	OlderComments string
 }
+
+// commentsPerPage keeps a page of carers' comments inside the pages' size
+// budget.
+const commentsPerPage = 20
 
 // showReport shows one report as a table, for the period the GET form asks
 // for, with a link to it as CSV.
@@ -323,6 +394,22 @@ func (p *Pages) showReport(c *fiber.Ctx) error {
 	v.Header, v.Rows = t.Header(), t.Rows()
 	if a, ok := t.(interface{ Assumptions() []string }); ok {
 		v.Assumptions = a.Assumptions()
+	}
+	if info.Name == "feedback" && p.deps.Booking != nil {
+		// The figures count ratings; the words are what a service learns
+		// from, and only staff may read them.
+		page := pageAfter(c)
+		page.Limit = commentsPerPage
+		got, err := p.deps.Booking.ListFeedback(ctx(c), signedInAs(c), booking.FeedbackFilter{
+			From: v.Period.From, To: v.Period.To, WithComment: true, Page: page,
+		})
+		if err != nil {
+			return err
+		}
+		v.Comments = got.Items
+		if got.Next != 0 {
+			v.OlderComments = "/reports/feedback?" + queryWith(c, "after", itoa(got.Next)) + "#comments"
+		}
 	}
 	return p.render(c, fiber.StatusOK, "reports-table", v)
 }

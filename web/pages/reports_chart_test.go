@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/reports"
 )
 
 func TestNewBarChart(t *testing.T) {
@@ -131,40 +133,81 @@ func TestBarChartTemplate(t *testing.T) {
 	}
 }
 
-// TestReportsPageSize: a year with something in every month (every bar
-// drawn and labelled, every table row filled) stays inside the pages'
-// 30 KB budget (maxPageBytes in journey_test.go).
+// TestReportsPageSize: a year, and the longest period a report may cover
+// (3 years), with something in every month (every bar drawn and labelled,
+// every table row filled) stays inside the pages' 30 KB budget
+// (maxPageBytes in journey_test.go).
 func TestReportsPageSize(t *testing.T) {
 	ts, err := parseTemplates()
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &reportsView{Reports: reportInfos}
-	v.Title, v.ServiceName = "Commissioners' reports", "Leeds Carers Respite"
-	v.Nav = navFor(accounts.Principal{Kind: accounts.SubjectStaff, ID: 1, Role: accounts.RoleAdmin}, "/reports")
-	v.Words = "Saturday 1 November 2025 to Saturday 31 October 2026"
-	v.Query = "from=2025-11-01&to=2026-10-31"
-	for i := range 6 {
-		v.Headlines = append(v.Headlines, headline{"Occupancy of block beds", "87.5%", "1,234 nights used of 12,345 contracted bed-nights" + strconv.Itoa(i)})
+	for _, months := range []int{12, reports.MaxPeriodDays / 365 * 12} {
+		v := &reportsView{Reports: reportInfos}
+		v.Title, v.ServiceName = "Commissioners' reports", "Leeds Carers Respite"
+		v.Nav = navFor(accounts.Principal{Kind: accounts.SubjectStaff, ID: 1, Role: accounts.RoleAdmin}, "/reports")
+		v.Words = "Saturday 1 November 2025 to Saturday 31 October 2026"
+		v.Query = "from=2025-11-01&to=2026-10-31"
+		for i := range 6 {
+			v.Headlines = append(v.Headlines, headline{"Occupancy of block beds", "87.5%", "1,234 nights used of 12,345 contracted bed-nights" + strconv.Itoa(i)})
+		}
+		// As fillReports lays them out: a bar and a row a month, or a
+		// quarter over 18 months.
+		var all []reports.Month
+		for m := range months {
+			all = append(all, reports.Month(time.Date(2025, time.November+time.Month(m), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")))
+		}
+		v.Per = "month"
+		if months > chartMonthsAtMost {
+			v.Per = "quarter"
+		}
+		var occ, un []chartPoint
+		for _, b := range chartBuckets(all) {
+			occ = append(occ, chartPoint{Short: b.short, Long: b.long, Value: 88.8, Text: "88.8%"})
+			un = append(un, chartPoint{Short: b.short, Long: b.long, Value: 123, Text: "123"})
+			v.OccupancyRows = append(v.OccupancyRows, monthRow{Month: b.long, Cells: []string{"12,345 of 23,456", "88.8%"}})
+			v.UnmetRows = append(v.UnmetRows, monthRow{Month: b.long, Cells: []string{"123", "1,234"}})
+		}
+		v.OccupancyTotals = []string{"123,456 of 234,567", "88.8%"}
+		v.Occupancy = newBarChart("occupancy-chart", "Occupancy of block beds by month", "Occupancy %", "November 2025 to October 2026", occ, 100)
+		v.Unmet = newBarChart("unmet-chart", "Searches that found nothing, by month", "Searches", "November 2025 to October 2026", un, 0)
+		var buf bytes.Buffer
+		if err := ts["reports"].ExecuteTemplate(&buf, "layout", v); err != nil {
+			t.Fatal(err)
+		}
+		if n := buf.Len(); n > 30<<10 {
+			t.Errorf("%d months' page is %d bytes of HTML, more than %d", months, n, 30<<10)
+		} else {
+			t.Logf("%d months' page is %d bytes of HTML", months, n)
+		}
 	}
-	var occ, un []chartPoint
-	for m := range 12 {
-		long := time.Date(2025, time.November+time.Month(m), 1, 0, 0, 0, 0, time.UTC).Format("January 2006")
-		occ = append(occ, chartPoint{Short: long[:3], Long: long, Value: 88.8, Text: "88.8%"})
-		un = append(un, chartPoint{Short: long[:3], Long: long, Value: 123, Text: "123"})
-		v.OccupancyRows = append(v.OccupancyRows, monthRow{Month: long, Cells: []string{"12,345 of 23,456", "88.8%"}})
-		v.UnmetRows = append(v.UnmetRows, monthRow{Month: long, Cells: []string{"123", "1,234"}})
+}
+
+// TestChartBuckets: up to 18 months are charted a month a bar; longer
+// periods a calendar quarter a bar, the first and last possibly part
+// quarters.
+func TestChartBuckets(t *testing.T) {
+	months := func(first string, n int) []reports.Month {
+		start, _ := time.Parse("2006-01", first)
+		var out []reports.Month
+		for i := range n {
+			out = append(out, reports.Month(start.AddDate(0, i, 0).Format("2006-01")))
+		}
+		return out
 	}
-	v.OccupancyTotals = []string{"123,456 of 234,567", "88.8%"}
-	v.Occupancy = newBarChart("occupancy-chart", "Occupancy of block beds by month", "Occupancy %", "November 2025 to October 2026", occ, 100)
-	v.Unmet = newBarChart("unmet-chart", "Searches that found nothing, by month", "Searches", "November 2025 to October 2026", un, 0)
-	var buf bytes.Buffer
-	if err := ts["reports"].ExecuteTemplate(&buf, "layout", v); err != nil {
-		t.Fatal(err)
+	longs := func(bs []chartBucket) (out []string) {
+		for _, b := range bs {
+			out = append(out, b.short+"|"+b.long)
+		}
+		return out
 	}
-	if n := buf.Len(); n > 30<<10 {
-		t.Errorf("a full year's page is %d bytes of HTML, more than %d", n, 30<<10)
-	} else {
-		t.Logf("a full year's page is %d bytes of HTML", n)
+	if got := chartBuckets(months("2025-11", 18)); len(got) != 18 || got[17].long != "April 2027" {
+		t.Errorf("18 months = %q, want one bar a month", longs(got))
+	}
+	got := longs(chartBuckets(months("2025-11", 20)))
+	want := []string{"Nov|November to December 2025", "Jan|January to March 2026", "Apr|April to June 2026", "Jul|July to September 2026",
+		"Oct|October to December 2026", "Jan|January to March 2027", "Apr|April to June 2027"}
+	if !slices.Equal(got, want) {
+		t.Errorf("20 months from November 2025 = %q, want %q", got, want)
 	}
 }
