@@ -46,6 +46,42 @@ const (
 	StaffPasswordChanged   = "staff.password_changed"    // by the member of staff
 	StaffSecondFactorReset = "staff.second_factor_reset" // by an admin: they must set it up again
 	StaffRecoveryCodeUsed  = "staff.recovery_code_used"  // by the member of staff, signing in
+
+	// Carers' and cared-for people's records (target kinds "carer" and
+	// "person"). A change names the fields changed, never their values:
+	// the old and new needs of a person are health data.
+	CarerCreated  = "carer.created"
+	CarerChanged  = "carer.changed"
+	PersonAdded   = "person.added"
+	PersonChanged = "person.changed"
+	// Reads by staff of a person's needs (target "person") or a carer's
+	// emergency plan (target "carer"), by any route but the card lookup,
+	// which is EmergencyLookup; the reason names the route ("carer's page",
+	// "carers list", "API"). Carers reading their own are not recorded.
+	PersonNeedsRead   = "person.needs_read"
+	EmergencyPlanRead = "carer.emergency_plan_read"
+	CarerExported     = "carer.exported" // everything held about them, on request
+	CarerErased       = "carer.erased"   // personal fields replaced; the reason says on request or by retention
+	PersonErased      = "person.erased"
+	RetentionApplied  = "data.retention" // the daily job's summary (actor: the system)
+
+	// Shared-lives hosts (target kind "host").
+	HostCreated   = "host.created"
+	HostChanged   = "host.changed"
+	HostApproved  = "host.approved"
+	HostSuspended = "host.suspended"
+	HostLeft      = "host.left"
+
+	// Care homes and what the council buys from them (target kinds
+	// "provider", "contract", "bed" and "closure").
+	HomeCreated     = "home.created"
+	HomeChanged     = "home.changed"
+	ContractCreated = "contract.created"
+	ContractChanged = "contract.changed"
+	BedCreated      = "bed.created"
+	BedChanged      = "bed.changed"
+	ClosureCreated  = "closure.created"
+	ClosureLifted   = "closure.lifted"
 )
 
 // Actor is who did something, as the log records them.
@@ -75,6 +111,9 @@ type Entry struct {
 	TargetKind string    `bun:"target_kind"` // booking, carer, person, staff_user
 	TargetID   int64     `bun:"target_id"`
 	Reason     string    `bun:"reason"`
+	// Fields names the fields a change touched ("name, needs"): their
+	// names only, so the log never holds the data itself.
+	Fields string `bun:"fields"`
 }
 
 // Record writes an entry in db, which should be the action's own
@@ -86,6 +125,28 @@ func Record(ctx context.Context, db bun.IDB, now time.Time, who Principal, actio
 	_, err := db.NewInsert().Model(&e).Exec(ctx)
 	return apperr.Wrapf(err, "recording %s in the audit log", action)
 }
+
+// RecordChange writes an entry for a change to a record, naming the fields
+// changed (in the order given). A change that touched no field records
+// nothing: saving a form unchanged is not a change.
+func RecordChange(ctx context.Context, db bun.IDB, now time.Time, who Principal, action, targetKind string, targetID int64, fields []string, reason string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	actor := who.AuditActor()
+	e := Entry{At: now.UTC(), ActorKind: actor.Kind, ActorID: actor.ID, ActorName: actor.Name,
+		Action: action, TargetKind: targetKind, TargetID: targetID, Reason: strings.TrimSpace(reason),
+		Fields: strings.Join(fields, ", ")}
+	_, err := db.NewInsert().Model(&e).Exec(ctx)
+	return apperr.Wrapf(err, "recording %s in the audit log", action)
+}
+
+// System is the service itself acting on a schedule (the data-retention
+// job), as the log records it.
+type System struct{}
+
+// AuditActor is the system's audit identity.
+func (System) AuditActor() Actor { return Actor{Kind: "system", Name: "Respite (scheduled job)"} }
 
 // Filter narrows the log.
 type Filter struct {

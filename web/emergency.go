@@ -105,6 +105,9 @@ type auditEntryJSON struct {
 	Action string    `json:"action"`
 	Target actorJSON `json:"target"`
 	Reason string    `json:"reason"`
+	// Fields lists the fields a change touched, by name only; empty for
+	// entries that are not changes to a record.
+	Fields []string `json:"fields"`
 }
 
 type auditList struct {
@@ -233,7 +236,10 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	out := auditList{Items: make([]auditEntryJSON, len(page.Items)), NextCursor: cursor(page.Next)}
 	for i, e := range page.Items {
 		out.Items[i] = auditEntryJSON{ID: e.ID, At: e.At, Actor: actorJSON{Kind: e.ActorKind, ID: e.ActorID}, Name: e.ActorName,
-			Action: e.Action, Target: actorJSON{Kind: e.TargetKind, ID: e.TargetID}, Reason: e.Reason}
+			Action: e.Action, Target: actorJSON{Kind: e.TargetKind, ID: e.TargetID}, Reason: e.Reason, Fields: []string{}}
+		if e.Fields != "" {
+			out.Items[i].Fields = strings.Split(e.Fields, ", ")
+		}
 	}
 	return c.JSON(out)
 }

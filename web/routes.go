@@ -23,6 +23,7 @@ func (s *Server) routes() error {
 	// handler runs (input.go).
 	api := app.Group("/api/v1", checkText)
 	api.Use(checkQueryParams) // a GET's query parameters are those documented (query_params.go)
+	api.Use(noStore)          // personal data is never kept in a cache (no_store.go)
 	api.Get("/openapi.json", s.showOpenAPI)
 
 	// Signing in and out.
@@ -53,6 +54,9 @@ func (s *Server) routes() error {
 
 	// Carers and the people they care for.
 	s.carerRoutes(api)
+	// What is held about a carer: exported on request, erased on request
+	// (privacy.go).
+	s.privacyRoutes(api)
 
 	// Shared-lives hosts, their approval, calendars and guests.
 	s.hostRoutes(api)

@@ -23,6 +23,7 @@ import (
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/privacy"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
@@ -44,6 +45,9 @@ type Deps struct {
 	Booking   *booking.Service
 	Hosts     *sharedlives.Service
 	Audit     *audit.Service
+	// Privacy answers subject-access requests and erases carers; nil
+	// answers those routes with a 404.
+	Privacy *privacy.Service
 	// Reports works out the commissioners' figures, for admins; nil
 	// answers every report with a 404.
 	Reports *reports.Service

@@ -57,6 +57,9 @@ func commands() []command {
 		{"demo", "load the demo data (idempotent) and print the demo sign-ins", demo},
 		{"jobs", "list the scheduled jobs, or run one now: jobs list | jobs run NAME", jobsCmd},
 		{"report", "print a commissioners' report: report NAME --from --to [--csv]; report alone lists them", reportCmd},
+		{"export", "print everything held about a carer and the people they care for, as JSON: export carer ID", exportCmd},
+		{"backup", "write a consistent copy of the SQLite database while the service runs: backup FILE", backupCmd},
+		{"restore-check", "open a backup, check its schema and count its rows: restore-check FILE", restoreCheckCmd},
 		{"healthcheck", "exit 0 if the service on RESPITE_ADDR answers /healthz (for container health checks)", healthcheck},
 	}
 }

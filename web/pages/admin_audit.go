@@ -36,6 +36,33 @@ var auditGroups = []choiceGroup{
 	}},
 	{Label: "Carers' files", Choices: []choice{
 		{audit.EmergencyLookup, "Read a carer's file"},
+		{audit.EmergencyPlanRead, "Read an emergency plan"},
+		{audit.PersonNeedsRead, "Read a person's needs"},
+		{audit.CarerCreated, "Registered a carer"},
+		{audit.CarerChanged, "Changed a carer's details"},
+		{audit.PersonAdded, "Added a cared-for person"},
+		{audit.PersonChanged, "Changed a cared-for person's details"},
+		{audit.CarerExported, "Exported everything held about a carer"},
+		{audit.CarerErased, "Erased a carer"},
+		{audit.PersonErased, "Erased a cared-for person"},
+		{audit.RetentionApplied, "Applied the retention periods"},
+	}},
+	{Label: "Shared-lives hosts", Choices: []choice{
+		{audit.HostCreated, "Added a host"},
+		{audit.HostChanged, "Changed a host's details"},
+		{audit.HostApproved, "Approved a host"},
+		{audit.HostSuspended, "Suspended a host"},
+		{audit.HostLeft, "Recorded that a host left"},
+	}},
+	{Label: "Care homes", Choices: []choice{
+		{audit.HomeCreated, "Added a care home"},
+		{audit.HomeChanged, "Changed a care home"},
+		{audit.ContractCreated, "Recorded a contract"},
+		{audit.ContractChanged, "Changed a contract"},
+		{audit.BedCreated, "Added a bed"},
+		{audit.BedChanged, "Changed a bed"},
+		{audit.ClosureCreated, "Closed beds or a home"},
+		{audit.ClosureLifted, "Lifted a closure"},
 	}},
 	{Label: "Staff accounts", Choices: []choice{
 		{audit.StaffAdded, "Added a member of staff"},
@@ -158,6 +185,12 @@ func auditRowOf(e audit.Entry) auditRow {
 	case "staff_user":
 		r.Target = "Staff account " + itoa(e.TargetID)
 		r.Link = "/admin/staff/" + itoa(e.TargetID)
+	case "carer":
+		r.Target, r.Link = "Carer "+itoa(e.TargetID), "/carers/"+itoa(e.TargetID)
+	case "host":
+		r.Target, r.Link = "Host "+itoa(e.TargetID), "/hosts/"+itoa(e.TargetID)
+	case "provider":
+		r.Target, r.Link = "Care home "+itoa(e.TargetID), "/homes/"+itoa(e.TargetID)
 	case "":
 	default:
 		r.Target = words(e.TargetKind) + " " + itoa(e.TargetID)
