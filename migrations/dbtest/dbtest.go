@@ -92,6 +92,24 @@ func PostgresWithURL(t testing.TB) (*bun.DB, string) {
 	return db, dsn
 }
 
+// EmptyPostgresURL creates an empty database of its own (not migrated) on
+// the test server, for restoring a dump into, and returns its URL; it is
+// dropped when the test ends.
+func EmptyPostgresURL(t testing.TB) string {
+	t.Helper()
+	adminURL := PostgresURL(t)
+	name := "respite_test_" + randomHex(6)
+	if err := adminExec(context.Background(), adminURL, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("creating an empty test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := adminExec(context.Background(), adminURL, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Logf("dropping test database %s: %v", name, err)
+		}
+	})
+	return withDatabase(adminURL, name)
+}
+
 // Each runs fn as a subtest on SQLite and on PostgreSQL (when configured).
 func Each(t *testing.T, fn func(t *testing.T, db *bun.DB)) {
 	t.Helper()
