@@ -77,6 +77,10 @@ type Booking struct {
 	CreatedByKind     string        `bun:"created_by_kind"`
 	CreatedByID       int64         `bun:"created_by_id"`
 	IdempotencyKey    *string       `bun:"idempotency_key"`
+	// IdempotencyRequest is what a booking made with an idempotency key
+	// was asked for ("hold:" and the hold's id), to tell a replay from a
+	// new request wrongly sent with the same key.
+	IdempotencyRequest *string `bun:"idempotency_request"`
 	CancelledAt       *time.Time    `bun:"cancelled_at"`
 	CancelledByKind   *string       `bun:"cancelled_by_kind"`
 	CancelledByID     *int64        `bun:"cancelled_by_id"`

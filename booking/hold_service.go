@@ -175,6 +175,14 @@ func (s *Service) ReleaseHold(ctx context.Context, actor accounts.Principal, hol
 	return s.holds.Release(ctx, h.ID, holdKeys(h))
 }
 
+// errKeyReused refuses a request sent with an idempotency key that an
+// earlier, different request used.
+func errKeyReused(key string, earlier Booking) error {
+	return apperr.Invalidf("Idempotency-Key",
+		"The Idempotency-Key %q was already used to book %s from a different hold. Use a new key for each new booking; send the same key only to repeat the same request.",
+		key, earlier.Reference)
+}
+
 // Confirm turns a live hold into a confirmed booking, in one transaction
 // that re-checks the allowance, writes one row per night (the database
 // refuses any night already taken), queues the confirmation text and
@@ -183,12 +191,18 @@ func (s *Service) ReleaseHold(ctx context.Context, actor accounts.Principal, hol
 // hold), ErrHoldExpired, ErrNightsTaken or an Invalid allowance error.
 func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID, idempotencyKey string) (Booking, bool, error) {
 	idempotencyKey = strings.TrimSpace(idempotencyKey)
-	// replay finds the booking an earlier request with the same key made.
+	request := "hold:" + strings.TrimSpace(holdID)
+	// replay finds the booking an earlier request with the same key made,
+	// and refuses a different request sent with it.
 	replay := func() (Booking, bool, error) {
 		if idempotencyKey == "" {
 			return Booking{}, false, nil
 		}
-		return bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey)
+		b, ok, err := bookingByIdempotencyKey(ctx, s.db, string(actor.Kind), actor.ID, idempotencyKey)
+		if ok && b.IdempotencyRequest != nil && *b.IdempotencyRequest != request {
+			return Booking{}, false, errKeyReused(idempotencyKey, b)
+		}
+		return b, ok, err
 	}
 	if b, ok, err := replay(); err != nil || ok {
 		return b, false, err
@@ -206,7 +220,9 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 	if err := access(actor, h.CarerID, ErrHoldNotFound); err != nil {
 		return Booking{}, false, err
 	}
-	now := s.now().UTC()
+	// Microseconds, as PostgreSQL keeps them: the booking this request
+	// answers with is then byte for byte the one a replay reads back.
+	now := s.now().UTC().Truncate(time.Microsecond)
 	if !now.Before(h.ExpiresAt) {
 		return Booking{}, false, s.holdExpired()
 	}
@@ -246,7 +262,7 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 			AllowanceRestored: false, CreatedAt: now, UpdatedAt: now,
 		}
 		if idempotencyKey != "" {
-			b.IdempotencyKey = &idempotencyKey
+			b.IdempotencyKey, b.IdempotencyRequest = &idempotencyKey, &request
 		}
 		if err := insertBooking(ctx, tx, &b); err != nil {
 			return err
