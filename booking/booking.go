@@ -62,30 +62,30 @@ type Hold struct {
 type Booking struct {
 	bun.BaseModel `bun:"table:bookings"`
 
-	ID                int64         `bun:"id,pk,autoincrement"`
-	Reference         string        `bun:"reference"`
-	Status            string        `bun:"status"`
-	Kind              string        `bun:"kind"`
-	PersonID          int64         `bun:"person_id"`
-	CarerID           int64         `bun:"carer_id"`
-	PlaceKind         string        `bun:"place_kind"`
-	PlaceID           int64         `bun:"place_id"`
-	Arrive            calendar.Date `bun:"arrive"`
-	Depart            calendar.Date `bun:"depart"`
-	Nights            int           `bun:"nights"`
-	NightlyRatePence  int64         `bun:"nightly_rate_pence"`
-	CreatedByKind     string        `bun:"created_by_kind"`
-	CreatedByID       int64         `bun:"created_by_id"`
-	IdempotencyKey    *string       `bun:"idempotency_key"`
+	ID               int64         `bun:"id,pk,autoincrement"`
+	Reference        string        `bun:"reference"`
+	Status           string        `bun:"status"`
+	Kind             string        `bun:"kind"`
+	PersonID         int64         `bun:"person_id"`
+	CarerID          int64         `bun:"carer_id"`
+	PlaceKind        string        `bun:"place_kind"`
+	PlaceID          int64         `bun:"place_id"`
+	Arrive           calendar.Date `bun:"arrive"`
+	Depart           calendar.Date `bun:"depart"`
+	Nights           int           `bun:"nights"`
+	NightlyRatePence int64         `bun:"nightly_rate_pence"`
+	CreatedByKind    string        `bun:"created_by_kind"`
+	CreatedByID      int64         `bun:"created_by_id"`
+	IdempotencyKey   *string       `bun:"idempotency_key"`
 	// IdempotencyRequest is what a booking made with an idempotency key
 	// was asked for ("hold:" and the hold's id), to tell a replay from a
 	// new request wrongly sent with the same key.
-	IdempotencyRequest *string `bun:"idempotency_request"`
-	CancelledAt       *time.Time    `bun:"cancelled_at"`
-	CancelledByKind   *string       `bun:"cancelled_by_kind"`
-	CancelledByID     *int64        `bun:"cancelled_by_id"`
-	CancelReason      *string       `bun:"cancel_reason"`
-	AllowanceRestored bool          `bun:"allowance_restored"`
+	IdempotencyRequest *string    `bun:"idempotency_request"`
+	CancelledAt        *time.Time `bun:"cancelled_at"`
+	CancelledByKind    *string    `bun:"cancelled_by_kind"`
+	CancelledByID      *int64     `bun:"cancelled_by_id"`
+	CancelReason       *string    `bun:"cancel_reason"`
+	AllowanceRestored  bool       `bun:"allowance_restored"`
 	// MovedFromBookingID names the booking this one continues, when a stay
 	// was moved to another place part-way through (see Service.Move).
 	MovedFromBookingID *int64 `bun:"moved_from_booking_id"`
