@@ -132,7 +132,7 @@ func fiberDetail(fe *fiber.Error) string {
 // and shown to nobody.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	p, fault := problemFor(err)
-	p.RequestID = requestID(c)
+	p.RequestID = ensureRequestID(c)
 	if fault {
 		s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "status", p.Status, "err", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -183,6 +184,23 @@ func saneRequestID(id string) bool {
 
 func requestID(c *fiber.Ctx) string {
 	id, _ := c.Locals("requestid").(string)
+	return id
+}
+
+// ensureRequestID gives an id to a request the middleware never saw: one
+// refused before any handler ran, such as a body over BodyLimit (413),
+// which fasthttp answers by calling the error handler directly. Its problem
+// then carries an id to quote, like every other, and the response says it.
+func ensureRequestID(c *fiber.Ctx) string {
+	if id := requestID(c); id != "" {
+		return id
+	}
+	id := c.Get(fiber.HeaderXRequestID)
+	if id == "" || !saneRequestID(id) {
+		id = utils.UUIDv4()
+	}
+	c.Locals("requestid", id)
+	c.Set(fiber.HeaderXRequestID, id)
 	return id
 }
 

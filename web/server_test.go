@@ -148,7 +148,11 @@ func TestBodyLimit(t *testing.T) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	r := response{status: resp.StatusCode, header: resp.Header, body: b}
-	r.problem(t, 413)
+	p := r.problem(t, 413)
+	// Refused before any middleware ran, it still has an id to quote.
+	if p.RequestID == "" || r.header.Get("X-Request-Id") != p.RequestID {
+		t.Errorf("the 413's request_id = %q, X-Request-Id = %q; want the same id in both", p.RequestID, r.header.Get("X-Request-Id"))
+	}
 }
 
 func TestSecurityHeadersAndRequestIDs(t *testing.T) {
