@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +64,44 @@ type Config struct {
 	// API, such as https://api.postcodes.io or the council's own copy, that
 	// fills in and checks where homes are; unset, positions are typed in.
 	PostcodeLookupURL string
+
+	// RetainInactive (RESPITE_RETAIN_INACTIVE, default 6 years): carers
+	// and their people with no stay and no contact for this long are
+	// anonymised by the daily data-retention job.
+	RetainInactive Period
+	// RetainMessages (RESPITE_RETAIN_MESSAGES, default 90 days): texts'
+	// bodies are blanked this long after they were queued.
+	RetainMessages Period
 }
+
+// Period is a length of time in the calendar's terms, as retention
+// periods are written: "6 years", "18 months", "90 days", "2w".
+type Period struct {
+	Years, Months, Days int
+}
+
+// String writes the period as it was meant: "6 years", "90 days".
+func (p Period) String() string {
+	var parts []string
+	for _, u := range []struct {
+		n    int
+		unit string
+	}{{p.Years, "year"}, {p.Months, "month"}, {p.Days, "day"}} {
+		switch {
+		case u.n == 1:
+			parts = append(parts, "1 "+u.unit)
+		case u.n != 0:
+			parts = append(parts, strconv.Itoa(u.n)+" "+u.unit+"s")
+		}
+	}
+	if len(parts) == 0 {
+		return "0 days"
+	}
+	return strings.Join(parts, " ")
+}
+
+// roughDays is the period's length near enough to check it against limits.
+func (p Period) roughDays() int { return p.Years*365 + p.Months*30 + p.Days }
 
 // Defaults, as documented in the README.
 const (
@@ -80,6 +118,10 @@ const (
 	DefaultNightEndsAt = "10:00"
 	// DefaultStaffIdleTimeout matches accounts.DefaultStaffIdleTimeout.
 	DefaultStaffIdleTimeout = 30 * time.Minute
+	// DefaultRetainInactive and DefaultRetainMessages match the privacy
+	// package's defaults.
+	DefaultRetainInactive = "6 years"
+	DefaultRetainMessages = "90 days"
 )
 
 // Error is a bad configuration value.
@@ -182,6 +224,16 @@ func Load(getenv func(string) string) (Config, error) {
 			return err
 		},
 		func() error { return checkPostcodeLookupURL(c.PostcodeLookupURL) },
+		func() (err error) {
+			// Shorter than a year would anonymise carers between one
+			// year's break and the next.
+			c.RetainInactive, err = parsePeriod("RESPITE_RETAIN_INACTIVE", get("RESPITE_RETAIN_INACTIVE", DefaultRetainInactive), Period{Years: 1}, Period{Years: 100})
+			return err
+		},
+		func() (err error) {
+			c.RetainMessages, err = parsePeriod("RESPITE_RETAIN_MESSAGES", get("RESPITE_RETAIN_MESSAGES", DefaultRetainMessages), Period{Days: 1}, Period{Years: 10})
+			return err
+		},
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -282,6 +334,34 @@ func (c *Config) checkSMS() error {
 	}
 }
 
+var periodPattern = regexp.MustCompile(`^(\d{1,4})\s*(y|years?|mo|months?|w|weeks?|d|days?)$`)
+
+// parsePeriod reads a whole number of years, months, weeks or days
+// ("6 years", "6y", "18 months", "90d"), from lo to hi.
+func parsePeriod(name, raw string, lo, hi Period) (Period, error) {
+	bad := &Error{name, fmt.Sprintf("%q must be a number of years, months, weeks or days from %s to %s, like \"6 years\" or \"90 days\"", raw, lo, hi)}
+	m := periodPattern.FindStringSubmatch(strings.ToLower(strings.TrimSpace(raw)))
+	if m == nil {
+		return Period{}, bad
+	}
+	n, _ := strconv.Atoi(m[1])
+	var p Period
+	switch {
+	case m[2] == "mo" || strings.HasPrefix(m[2], "month"):
+		p.Months = n
+	case strings.HasPrefix(m[2], "y"):
+		p.Years = n
+	case strings.HasPrefix(m[2], "w"):
+		p.Days = 7 * n
+	default:
+		p.Days = n
+	}
+	if p.roughDays() < lo.roughDays() || p.roughDays() > hi.roughDays() {
+		return Period{}, bad
+	}
+	return p, nil
+}
+
 func parseDuration(name, raw string, lo, hi time.Duration) (time.Duration, error) {
 	d, err := time.ParseDuration(raw)
 	if err != nil || d < lo || d > hi {
@@ -372,6 +452,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("trusted_proxies", strings.Join(proxies, ",")),
 		slog.String("postcode_lookup_url", maskURL(c.PostcodeLookupURL)),
+		slog.String("retain_inactive", c.RetainInactive.String()),
+		slog.String("retain_messages", c.RetainMessages.String()),
 	)
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/respite-uk/respite/migrations"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/postcodes"
+	"github.com/respite-uk/respite/privacy"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/redisstore"
 	"github.com/respite-uk/respite/reports"
@@ -55,7 +56,10 @@ type app struct {
 	booking   *booking.Service
 	hosts     *sharedlives.Service
 	reports   *reports.Service
+	privacy   *privacy.Service
 	jobs      *jobs.Runner
+	// retained counts what the data-retention job anonymised and blanked.
+	retained *prometheus.CounterVec
 }
 
 // open reads the configuration and opens the database (and Redis, if
@@ -123,6 +127,9 @@ func open(e env) (*app, error) {
 	})
 	a.hosts = sharedlives.NewService(db, a.notify, sharedlives.Options{Logger: log, Locator: locator})
 	a.reports = reports.NewService(db, nil)
+	a.privacy = privacy.NewServiceWith(db, nil, privacy.Options{
+		Inactive: privacy.Period(cfg.RetainInactive), Messages: privacy.Period(cfg.RetainMessages),
+	})
 	// Texts people send us, in turn: a host's YES to the monthly nudge
 	// confirms their calendar; otherwise a reply to the day-after text is
 	// feedback on the stay (a rating of 1 to 5, or words for staff).
@@ -193,6 +200,11 @@ func (a *app) scheduleJobs() error {
 		locker = redisstore.NewJobLocker(a.rdb, "respite:lock:")
 	}
 	a.jobs = jobs.NewRunner(locker, a.log, a.metrics)
+	a.retained = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "respite_retention_applied_total",
+		Help: "What the data-retention job did: carers and people anonymised, text bodies blanked, unmet searches unlinked.",
+	}, []string{"what"})
+	a.metrics.MustRegister(a.retained)
 	a.jobs.SetRunLog(jobs.NewBunRunLog(a.db))
 	for _, j := range []jobs.Job{
 		{
@@ -231,12 +243,33 @@ func (a *app) scheduleJobs() error {
 				return err
 			},
 		},
+		{
+			// Early, before anyone is about, and away from the hour the
+			// clocks change.
+			Name: "data-retention", Schedule: "15 3 * * *", Timeout: 30 * time.Minute,
+			Description: fmt.Sprintf("anonymise carers with no stay or contact for %s; blank texts' bodies after %s; unlink unmet searches after a year",
+				a.privacy.Options().Inactive, a.privacy.Options().Messages),
+			Run: a.applyRetention,
+		},
 	} {
 		if err := a.jobs.Add(j); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// applyRetention is the data-retention job: it applies the retention
+// periods, and its log line and metric say what it did.
+func (a *app) applyRetention(ctx context.Context) error {
+	r, err := a.privacy.ApplyRetention(ctx, false)
+	a.retained.WithLabelValues("carers").Add(float64(len(r.Carers)))
+	a.retained.WithLabelValues("people").Add(float64(r.People))
+	a.retained.WithLabelValues("texts").Add(float64(r.TextsBlanked))
+	a.retained.WithLabelValues("unmet_searches").Add(float64(r.UnmetUnlinked))
+	a.log.InfoContext(ctx, "data retention applied", "summary", r.Summary(),
+		"carers", len(r.Carers), "people", r.People, "texts_blanked", r.TextsBlanked, "unmet_unlinked", r.UnmetUnlinked)
+	return err
 }
 
 // redisLogger passes go-redis's own log lines to slog.
@@ -377,6 +410,7 @@ func (a *app) webDeps() web.Deps {
 		Hosts:     a.hosts,
 		Audit:     audit.NewService(a.db),
 		Reports:   a.reports,
+		Privacy:   a.privacy,
 		Jobs:      a.jobs,
 		PublicURL: a.cfg.PublicURL,
 		Metrics:   a.metrics,
