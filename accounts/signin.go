@@ -185,7 +185,7 @@ func (s *Service) SignInConfirmEnrolment(ctx context.Context, pending, code stri
 	now := s.now().UTC()
 	var out SignedIn
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
-		codes, err := s.confirmKey(ctx, tx, &u, code, now)
+		codes, err := s.confirmKey(ctx, tx, &u, code, now, "at sign-in")
 		if err != nil {
 			return err
 		}

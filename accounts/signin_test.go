@@ -306,6 +306,7 @@ func TestService_SignInSecondFactor(t *testing.T) {
 			}
 			got := auditActions(t, db, admin.ID)
 			want := []string{
+				"staff.second_factor_added by staff Staff admin: at sign-in",
 				"staff.recovery_code_used by staff Staff admin: signing in; 9 left",
 				"staff.recovery_code_used by staff Staff admin: signing in; 8 left",
 			}
@@ -467,6 +468,7 @@ func TestService_SignIn_Steps(t *testing.T) {
 			want := []string{
 				"staff.added by operator command line (root): as admin",
 				"staff.password_changed by staff Alex Admin: at sign-in, in place of a one-time password",
+				"staff.second_factor_added by staff Alex Admin: at sign-in",
 			}
 			if diff := cmp.Diff(want, auditActions(t, db, u.ID)); diff != "" {
 				t.Errorf("audit (-want +got):\n%s", diff)

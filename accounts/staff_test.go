@@ -191,6 +191,7 @@ func TestService_ManageStaff(t *testing.T) {
 			"staff.enabled by staff Staff first: back from leave",
 			"staff.password_reset by staff Staff first: forgot it",
 			"staff.password_changed by staff Sam Duty: at sign-in, in place of a one-time password",
+			"staff.second_factor_added by staff Sam Duty: from their account",
 			"staff.second_factor_reset by staff Staff first: lost phone",
 			"staff.role_changed by staff Staff first: coordinator to admin: team lead",
 			"staff.password_changed by staff Sam Duty: ",

@@ -21,6 +21,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/migrations"
 )
 
@@ -127,7 +128,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, actor Principal, code st
 	var codes []string
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		codes, err = s.confirmKey(ctx, tx, &u, code, s.now().UTC())
+		codes, err = s.confirmKey(ctx, tx, &u, code, s.now().UTC(), "from their account")
 		return err
 	})
 	if err != nil {
@@ -192,10 +193,9 @@ var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // confirmKey makes the key being set up for u the one that counts, if code is
 // right for it, in tx: it gives u new recovery codes (returned, to show once)
-// and sets u.SecondFactorAt. That time on the account is the record of it:
-// the audit log keeps what admins do to accounts, and what could mean that
-// someone else holds one (a password changed, a recovery code used).
-func (s *Service) confirmKey(ctx context.Context, tx bun.IDB, u *User, code string, now time.Time) ([]string, error) {
+// and sets u.SecondFactorAt. Like every change to a staff account it is
+// recorded in the audit log, as u's own, with where it was done (reason).
+func (s *Service) confirmKey(ctx context.Context, tx bun.IDB, u *User, code string, now time.Time, reason string) ([]string, error) {
 	var k totpKey
 	err := tx.NewSelect().Model(&k).Where("user_id = ?", u.ID).Scan(ctx)
 	if migrations.IsNoRows(err) || (err == nil && k.NewSecret == "") {
@@ -228,6 +228,9 @@ func (s *Service) confirmKey(ctx context.Context, tx bun.IDB, u *User, code stri
 		return nil, err
 	}
 	u.SecondFactorAt, u.UpdatedAt = &now, now
+	if err := audit.Record(ctx, tx, now, principalOf(*u), audit.StaffSecondFactorAdded, auditTarget, u.ID, reason); err != nil {
+		return nil, err
+	}
 	return codes, nil
 }
 

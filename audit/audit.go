@@ -45,6 +45,7 @@ const (
 	StaffPasswordReset     = "staff.password_reset"      // by an admin: a one-time password
 	StaffPasswordChanged   = "staff.password_changed"    // by the member of staff
 	StaffSecondFactorReset = "staff.second_factor_reset" // by an admin: they must set it up again
+	StaffSecondFactorAdded = "staff.second_factor_added" // by the member of staff: an authenticator app
 	StaffRecoveryCodeUsed  = "staff.recovery_code_used"  // by the member of staff, signing in
 
 	// Carers' and cared-for people's records (target kinds "carer" and

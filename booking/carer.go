@@ -1,6 +1,8 @@
 package booking
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -62,6 +64,84 @@ type Person struct {
 	StaffNotes   string        `bun:"staff_notes"` // for staff only; never shown to carers or hosts
 	CreatedAt    time.Time     `bun:"created_at"`
 	UpdatedAt    time.Time     `bun:"updated_at"`
+}
+
+// withoutPlan blanks c's emergency plan and contact, for a reader who is
+// not shown them.
+func (c *Carer) withoutPlan() {
+	c.EmergencyPlan, c.EmergencyContactName, c.EmergencyContactPhone = "", "", nil
+}
+
+// withoutCareDetails blanks p's needs, requirements and staff notes, for a
+// reader who is not shown them.
+func (p *Person) withoutCareDetails() {
+	p.Needs, p.Requirements, p.StaffNotes = []string{}, []string{}, ""
+}
+
+// changedFrom names the fields of c that differ from was, by the API's
+// names for them and in the order the API lists them, for the audit log:
+// the names only, never the values.
+func (c Carer) changedFrom(was Carer) []string {
+	var ch changes
+	ch.note("name", c.Name != was.Name)
+	ch.note("mobile", c.Mobile != was.Mobile)
+	ch.note("email", !sameOptional(c.Email, was.Email))
+	ch.note("postcode", c.Postcode != was.Postcode)
+	ch.note("latitude", c.Latitude != was.Latitude)
+	ch.note("longitude", c.Longitude != was.Longitude)
+	ch.note("allowance_nights", c.AllowanceNights != was.AllowanceNights)
+	ch.note("allowance_year_starts", c.AllowanceYearStarts != was.AllowanceYearStarts)
+	ch.note("emergency_card", !sameOptional(c.EmergencyCard, was.EmergencyCard))
+	ch.note("emergency_plan", !sameText(c.EmergencyPlan, was.EmergencyPlan))
+	ch.note("emergency_contact_name", c.EmergencyContactName != was.EmergencyContactName)
+	ch.note("emergency_contact_phone", !sameOptional(c.EmergencyContactPhone, was.EmergencyContactPhone))
+	return ch
+}
+
+// changedFrom names the fields of p that differ from was, as Carer's does.
+// Needs and requirements are sets: the same ones in another order are no
+// change.
+func (p Person) changedFrom(was Person) []string {
+	var ch changes
+	ch.note("name", p.Name != was.Name)
+	ch.note("date_of_birth", p.DateOfBirth != was.DateOfBirth)
+	ch.note("needs", !sameSet(p.Needs, was.Needs))
+	ch.note("requirements", !sameSet(p.Requirements, was.Requirements))
+	ch.note("staff_notes", !sameText(p.StaffNotes, was.StaffNotes))
+	return ch
+}
+
+// changes collects the names of the fields a change touched.
+type changes []string
+
+// note adds field when it changed.
+func (ch *changes) note(field string, changed bool) {
+	if changed {
+		*ch = append(*ch, field)
+	}
+}
+
+// sameOptional reports whether two optional values are both absent, or
+// both present and equal.
+func sameOptional[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// sameText reports whether two long texts say the same, whatever their line
+// ends: a browser sends a textarea's back with CRLF, the API as typed.
+func sameText(a, b string) bool {
+	return strings.ReplaceAll(a, "\r\n", "\n") == strings.ReplaceAll(b, "\r\n", "\n")
+}
+
+// sameSet reports whether a and b hold the same words, in any order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 // AllowanceYear returns the allowance year holding night d: from the last

@@ -61,7 +61,8 @@ func fieldError(kind apperr.Kind, field, message string) *apperr.Error {
 // field names: email, emergency_contact_name, emergency_contact_phone). It
 // returns ErrNotAllowed for anyone but a carer (staff use UpdateCarer),
 // ErrCarerNotFound, or an Invalid error naming every bad field; nothing is
-// changed when anything is wrong.
+// changed when anything is wrong. The change is audited as UpdateCarer's
+// is.
 func (s *Service) UpdateOwnDetails(ctx context.Context, actor accounts.Principal, patch OwnDetailsPatch) (Carer, error) {
 	if actor.Kind != accounts.SubjectCarer {
 		return Carer{}, errCarersOnly
@@ -69,9 +70,9 @@ func (s *Service) UpdateOwnDetails(ctx context.Context, actor accounts.Principal
 	var c Carer
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		c, err = s.changeCarer(ctx, tx, actor.ID, CarerPatch{
+		c, err = s.changeCarer(ctx, tx, actor, actor.ID, CarerPatch{
 			Email: patch.Email, EmergencyContactName: patch.EmergencyContactName, EmergencyContactPhone: patch.EmergencyContactPhone,
-		}, ownDetailsFields)
+		}, ownDetailsFields, "changed by the carer")
 		return err
 	})
 	if err != nil {
@@ -133,7 +134,8 @@ func (s *Service) StartMobileChange(ctx context.Context, actor accounts.Principa
 // accounts.ErrCodeTriesUsed, accounts.ErrCodeExpired, accounts.ErrNoCode (no
 // change waiting), or the sign-in codes' messages for input that is not a
 // six-digit code — or ErrMobileTaken (field "mobile") if another carer
-// registered the number meanwhile.
+// registered the number meanwhile. The change is audited
+// (audit.CarerChanged, field "mobile").
 func (s *Service) ConfirmMobileChange(ctx context.Context, actor accounts.Principal, code string) (Carer, error) {
 	if actor.Kind != accounts.SubjectCarer {
 		return Carer{}, errCarersOnly
@@ -156,7 +158,7 @@ func (s *Service) ConfirmMobileChange(ctx context.Context, actor accounts.Princi
 		if err != nil {
 			return err
 		}
-		c, err = s.changeCarer(ctx, tx, actor.ID, CarerPatch{Mobile: &checked.Phone}, []string{"mobile"})
+		c, err = s.changeCarer(ctx, tx, actor, actor.ID, CarerPatch{Mobile: &checked.Phone}, []string{"mobile"}, "changed by the carer, with a code texted to the new number")
 		if errors.Is(err, ErrMobileTaken) {
 			return errMobileTakenHere
 		}

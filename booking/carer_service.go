@@ -13,10 +13,78 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/paging"
 )
+
+// The audit log's names for carers' and cared-for people's records.
+const (
+	auditCarer  = "carer"
+	auditPerson = "person"
+)
+
+// Reading care details. Every time staff are shown a carer's emergency plan
+// or a person's needs, the audit log records it (audit.EmergencyPlanRead,
+// audit.PersonNeedsRead), one entry a record, with the route they were
+// shown it by as the reason. The web layer names the route in the request's
+// context; reads that show neither say so, and are given neither. Carers
+// reading their own records are not recorded.
+
+// APIRoute is the route the audit log names for a read by staff whose
+// context names none: the JSON API's.
+const APIRoute = "API"
+
+type readRouteKey struct{}
+
+// readRoute is how what is read through a context is shown.
+type readRoute struct {
+	name   string // for the audit log
+	hidden bool   // emergency plans and needs are not shown at all
+}
+
+// WithReadRoute returns ctx naming, in plain words for the audit log, the
+// route by which what staff read through it is shown to them ("carer's
+// page", "form to change a carer's record"): the reason recorded for each
+// emergency plan and each person's needs that Carer, Carers, Person and
+// People return to staff.
+func WithReadRoute(ctx context.Context, route string) context.Context {
+	return context.WithValue(ctx, readRouteKey{}, readRoute{name: route})
+}
+
+// WithCareDetailsHidden returns ctx saying that what is read through it
+// shows no emergency plan and no person's needs (a page that needs a
+// carer's name, or a person to place): Carer and Carers then leave out the
+// emergency plan and contact, Person and People the needs, requirements and
+// staff notes, and nothing is recorded.
+func WithCareDetailsHidden(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readRouteKey{}, readRoute{hidden: true})
+}
+
+// routeOf is the route ctx names for the audit log (APIRoute if none).
+func routeOf(ctx context.Context) string {
+	if r, _ := ctx.Value(readRouteKey{}).(readRoute); r.name != "" {
+		return r.name
+	}
+	return APIRoute
+}
+
+// careDetailsHidden reports whether ctx says care details are not shown.
+func careDetailsHidden(ctx context.Context) bool {
+	r, _ := ctx.Value(readRouteKey{}).(readRoute)
+	return r.hidden
+}
+
+// recordReads audits actor's reads of the records ids of targetKind, one
+// entry each in one statement, naming ctx's route; nothing for a carer's
+// reads (their own records) or when ctx hides care details.
+func (s *Service) recordReads(ctx context.Context, actor accounts.Principal, action, targetKind string, ids []int64) error {
+	if actor.Kind == accounts.SubjectCarer || careDetailsHidden(ctx) {
+		return nil
+	}
+	return insertReads(ctx, s.db, s.now(), actor, action, targetKind, ids, routeOf(ctx))
+}
 
 // CarerInput is what staff enter to register a carer after their carer's
 // assessment.
@@ -144,7 +212,7 @@ func maySeeCarer(actor accounts.Principal, carerID int64, notFound error) error 
 // returns ErrNotAllowed, ErrMobileTaken, ErrEmergencyCardTaken, an Invalid
 // error naming every bad field, or contact.ErrLookupDown when the position
 // was left out and the lookup cannot answer; nothing is written when
-// anything is wrong.
+// anything is wrong. The new record is audited (audit.CarerCreated).
 func (s *Service) CreateCarer(ctx context.Context, actor accounts.Principal, in CarerInput) (Carer, error) {
 	if err := mayChangeCarers(actor); err != nil {
 		return Carer{}, err
@@ -163,7 +231,10 @@ func (s *Service) CreateCarer(ctx context.Context, actor accounts.Principal, in 
 		if err := checkCarerUnique(ctx, tx, c); err != nil {
 			return err
 		}
-		return insertCarer(ctx, tx, &c)
+		if err := insertCarer(ctx, tx, &c); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, c.CreatedAt, actor, audit.CarerCreated, auditCarer, c.ID, "")
 	})
 	if err != nil {
 		return Carer{}, err
@@ -173,27 +244,52 @@ func (s *Service) CreateCarer(ctx context.Context, actor accounts.Principal, in 
 
 // Carer returns one carer. Carers may read their own record only; for
 // anyone else's the answer is ErrCarerNotFound. Staff other than duty and
-// administrators get ErrNotAllowed.
+// administrators get ErrNotAllowed. A read by staff is audited
+// (audit.EmergencyPlanRead, naming ctx's route: see WithReadRoute), unless
+// ctx says the plan is not shown (WithCareDetailsHidden), when the record
+// comes without its emergency plan and contact.
 func (s *Service) Carer(ctx context.Context, actor accounts.Principal, id int64) (Carer, error) {
 	if err := maySeeCarer(actor, id, ErrCarerNotFound); err != nil {
 		return Carer{}, err
 	}
-	return carerByID(ctx, s.db, id)
+	c, err := carerByID(ctx, s.db, id)
+	if err != nil {
+		return Carer{}, err
+	}
+	if err := s.recordReads(ctx, actor, audit.EmergencyPlanRead, auditCarer, []int64{c.ID}); err != nil {
+		return Carer{}, err
+	}
+	if careDetailsHidden(ctx) {
+		c.withoutPlan()
+	}
+	return c, nil
 }
 
 // Carers lists carers in id order, a page at a time. Only duty staff and
-// administrators may; anyone else gets ErrNotAllowed.
+// administrators may; anyone else gets ErrNotAllowed. Every carer listed
+// is an emergency plan read (audit.EmergencyPlanRead, naming ctx's route,
+// all in one statement), unless ctx says the plans are not shown
+// (WithCareDetailsHidden): then they are not even read, and the carers come
+// without their emergency plans and contacts.
 func (s *Service) Carers(ctx context.Context, actor accounts.Principal, f CarerFilter) (paging.Page[Carer], error) {
 	if !runsCarers(actor) {
 		return paging.Page[Carer]{}, errMayNotSeeCarers
 	}
 	f.Page = f.Page.Clamp()
 	f.Query = strings.TrimSpace(f.Query)
-	items, err := listCarers(ctx, s.db, f)
+	items, err := listCarers(ctx, s.db, f, careDetailsHidden(ctx))
 	if err != nil {
 		return paging.Page[Carer]{}, err
 	}
-	return paging.Cut(items, f.Page.Limit, func(c Carer) int64 { return c.ID }), nil
+	page := paging.Cut(items, f.Page.Limit, func(c Carer) int64 { return c.ID })
+	ids := make([]int64, len(page.Items))
+	for i, c := range page.Items {
+		ids[i] = c.ID
+	}
+	if err := s.recordReads(ctx, actor, audit.EmergencyPlanRead, auditCarer, ids); err != nil {
+		return paging.Page[Carer]{}, err
+	}
+	return page, nil
 }
 
 // UpdateCarer changes a carer's record. A new postcode given without a new
@@ -201,7 +297,8 @@ func (s *Service) Carers(ctx context.Context, actor accounts.Principal, f CarerF
 // lookup, and needs a position otherwise. It returns ErrNotAllowed,
 // ErrCarerNotFound, ErrMobileTaken, ErrEmergencyCardTaken, an Invalid error
 // naming every bad field, or contact.ErrLookupDown; nothing is changed when
-// anything is wrong.
+// anything is wrong. The change is audited (audit.CarerChanged, naming the
+// fields changed); a patch that changes nothing writes nothing.
 func (s *Service) UpdateCarer(ctx context.Context, actor accounts.Principal, id int64, patch CarerPatch) (Carer, error) {
 	if err := mayChangeCarers(actor); err != nil {
 		return Carer{}, err
@@ -217,7 +314,7 @@ func (s *Service) UpdateCarer(ctx context.Context, actor accounts.Principal, id 
 	var c Carer
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		c, err = s.changeCarerAt(ctx, tx, id, patch, nil, found)
+		c, err = s.changeCarerAt(ctx, tx, actor, id, patch, nil, found, "")
 		return err
 	})
 	if err != nil {
@@ -227,32 +324,43 @@ func (s *Service) UpdateCarer(ctx context.Context, actor accounts.Principal, id 
 }
 
 // changeCarer applies patch to carer id's record in tx, checking the
-// result as a whole: every change to a carer's record goes through here.
-// It returns ErrCarerNotFound, ErrMobileTaken, ErrEmergencyCardTaken or an
-// Invalid error naming every bad field among fields (every field, when
-// fields is nil). Carers changing their own details name the fields their
-// form has: a fault already in another part of their record (one kept from
-// before a rule, say) is for staff to put right, and must not stop a carer
-// changing what they may; the record is no worse for the change.
-func (s *Service) changeCarer(ctx context.Context, tx bun.IDB, id int64, patch CarerPatch, fields []string) (Carer, error) {
-	return s.changeCarerAt(ctx, tx, id, patch, fields, contact.Located{})
+// result as a whole, and audits the change as actor's
+// (audit.CarerChanged, naming the fields changed, with reason): every
+// change to a carer's record goes through here. A patch that changes
+// nothing writes nothing. It returns ErrCarerNotFound, ErrMobileTaken,
+// ErrEmergencyCardTaken or an Invalid error naming every bad field among
+// fields (every field, when fields is nil). Carers changing their own
+// details name the fields their form has: a fault already in another part
+// of their record (one kept from before a rule, say) is for staff to put
+// right, and must not stop a carer changing what they may; the record is
+// no worse for the change.
+func (s *Service) changeCarer(ctx context.Context, tx bun.IDB, actor accounts.Principal, id int64, patch CarerPatch, fields []string, reason string) (Carer, error) {
+	return s.changeCarerAt(ctx, tx, actor, id, patch, fields, contact.Located{}, reason)
 }
 
 // changeCarerAt is changeCarer for a patch that may move the carer's home:
 // found is what the postcode lookup said (contact.LocateChange).
-func (s *Service) changeCarerAt(ctx context.Context, tx bun.IDB, id int64, patch CarerPatch, fields []string, found contact.Located) (Carer, error) {
+func (s *Service) changeCarerAt(ctx context.Context, tx bun.IDB, actor accounts.Principal, id int64, patch CarerPatch, fields []string, found contact.Located, reason string) (Carer, error) {
 	c, err := carerByID(ctx, tx, id)
 	if err != nil {
 		return Carer{}, err
 	}
+	was := c
 	if err := onlyFields(c.applyAt(patch, found), fields); err != nil {
 		return Carer{}, err
+	}
+	changed := c.changedFrom(was)
+	if len(changed) == 0 {
+		return was, nil
 	}
 	if err := checkCarerUnique(ctx, tx, c); err != nil {
 		return Carer{}, err
 	}
 	c.UpdatedAt = s.now().UTC()
-	return c, updateCarer(ctx, tx, &c)
+	if err := updateCarer(ctx, tx, &c); err != nil {
+		return Carer{}, err
+	}
+	return c, audit.RecordChange(ctx, tx, c.UpdatedAt, actor, audit.CarerChanged, auditCarer, c.ID, changed, reason)
 }
 
 // onlyFields returns err keeping only its errors on fields (all, when fields
@@ -282,8 +390,9 @@ func (s *Service) CarerByMobile(ctx context.Context, mobile string) (c Carer, fo
 	return carerByMobile(ctx, s.db, e164)
 }
 
-// AddPerson records someone a carer looks after. It returns ErrNotAllowed,
-// ErrCarerNotFound, or an Invalid error naming every bad field.
+// AddPerson records someone a carer looks after, and audits it
+// (audit.PersonAdded). It returns ErrNotAllowed, ErrCarerNotFound, or an
+// Invalid error naming every bad field.
 func (s *Service) AddPerson(ctx context.Context, actor accounts.Principal, carerID int64, in PersonInput) (Person, error) {
 	if err := mayChangeCarers(actor); err != nil {
 		return Person{}, err
@@ -301,7 +410,10 @@ func (s *Service) AddPerson(ctx context.Context, actor accounts.Principal, carer
 		if _, err := carerByID(ctx, tx, carerID); err != nil {
 			return err
 		}
-		return insertPerson(ctx, tx, &p)
+		if err := insertPerson(ctx, tx, &p); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p.CreatedAt, actor, audit.PersonAdded, auditPerson, p.ID, "")
 	})
 	if err != nil {
 		return Person{}, err
@@ -311,7 +423,10 @@ func (s *Service) AddPerson(ctx context.Context, actor accounts.Principal, carer
 
 // Person returns one cared-for person. A carer may read their own people
 // only; for anyone else's the answer is ErrPersonNotFound. Staff other than
-// duty and administrators get ErrNotAllowed.
+// duty and administrators get ErrNotAllowed. A read by staff is audited
+// (audit.PersonNeedsRead, naming ctx's route: see WithReadRoute), unless
+// ctx says the needs are not shown (WithCareDetailsHidden), when the person
+// comes without needs, requirements and staff notes.
 func (s *Service) Person(ctx context.Context, actor accounts.Principal, id int64) (Person, error) {
 	if err := maySeeCarers(actor); err != nil {
 		return Person{}, err
@@ -323,11 +438,19 @@ func (s *Service) Person(ctx context.Context, actor accounts.Principal, id int64
 	if err := maySeeCarer(actor, p.CarerID, ErrPersonNotFound); err != nil {
 		return Person{}, err
 	}
+	if err := s.recordReads(ctx, actor, audit.PersonNeedsRead, auditPerson, []int64{p.ID}); err != nil {
+		return Person{}, err
+	}
+	if careDetailsHidden(ctx) {
+		p.withoutCareDetails()
+	}
 	return p, nil
 }
 
 // People lists the people a carer looks after, in id order. A carer may
 // list their own only; for anyone else's the answer is ErrCarerNotFound.
+// Reads by staff are audited as Person's are, one entry a person, in one
+// statement.
 func (s *Service) People(ctx context.Context, actor accounts.Principal, carerID int64) ([]Person, error) {
 	if err := maySeeCarer(actor, carerID, ErrCarerNotFound); err != nil {
 		return nil, err
@@ -335,12 +458,30 @@ func (s *Service) People(ctx context.Context, actor accounts.Principal, carerID 
 	if _, err := carerByID(ctx, s.db, carerID); err != nil {
 		return nil, err
 	}
-	return peopleOfCarer(ctx, s.db, carerID)
+	people, err := peopleOfCarer(ctx, s.db, carerID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(people))
+	for i, p := range people {
+		ids[i] = p.ID
+	}
+	if err := s.recordReads(ctx, actor, audit.PersonNeedsRead, auditPerson, ids); err != nil {
+		return nil, err
+	}
+	if careDetailsHidden(ctx) {
+		for i := range people {
+			people[i].withoutCareDetails()
+		}
+	}
+	return people, nil
 }
 
-// UpdatePerson changes a cared-for person's details. It returns
-// ErrNotAllowed, ErrPersonNotFound, or an Invalid error naming every bad
-// field; nothing is changed when anything is wrong.
+// UpdatePerson changes a cared-for person's details, and audits the change
+// (audit.PersonChanged, naming the fields changed); a patch that changes
+// nothing writes nothing. It returns ErrNotAllowed, ErrPersonNotFound, or
+// an Invalid error naming every bad field; nothing is changed when anything
+// is wrong.
 func (s *Service) UpdatePerson(ctx context.Context, actor accounts.Principal, id int64, patch PersonPatch) (Person, error) {
 	if err := mayChangeCarers(actor); err != nil {
 		return Person{}, err
@@ -351,6 +492,7 @@ func (s *Service) UpdatePerson(ctx context.Context, actor accounts.Principal, id
 		if p, err = personByID(ctx, tx, id); err != nil {
 			return err
 		}
+		was := p
 		patchField(&p.Name, patch.Name)
 		patchField(&p.DateOfBirth, patch.DateOfBirth)
 		patchField(&p.Needs, patch.Needs)
@@ -359,8 +501,16 @@ func (s *Service) UpdatePerson(ctx context.Context, actor accounts.Principal, id
 		if err := p.check(s.today()); err != nil {
 			return err
 		}
+		changed := p.changedFrom(was)
+		if len(changed) == 0 {
+			p = was
+			return nil
+		}
 		p.UpdatedAt = s.now().UTC()
-		return updatePerson(ctx, tx, &p)
+		if err := updatePerson(ctx, tx, &p); err != nil {
+			return err
+		}
+		return audit.RecordChange(ctx, tx, p.UpdatedAt, actor, audit.PersonChanged, auditPerson, p.ID, changed, "")
 	})
 	if err != nil {
 		return Person{}, err

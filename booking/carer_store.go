@@ -3,10 +3,12 @@ package booking
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/migrations"
 )
 
@@ -81,9 +83,14 @@ func carerByMobile(ctx context.Context, db bun.IDB, e164 string) (Carer, bool, e
 	return c, true, nil
 }
 
-func listCarers(ctx context.Context, db bun.IDB, f CarerFilter) ([]Carer, error) {
+// listCarers reads a page of carers; withoutPlans leaves their emergency
+// plans and contacts unread.
+func listCarers(ctx context.Context, db bun.IDB, f CarerFilter, withoutPlans bool) ([]Carer, error) {
 	var cs []Carer
 	q := db.NewSelect().Model(&cs).Where("id > ?", f.Page.After).OrderExpr("id").Limit(int64(f.Page.Limit) + 1)
+	if withoutPlans {
+		q = q.ExcludeColumn(planColumns...)
+	}
 	if f.Query != "" {
 		q = q.Where("lower(name) LIKE ? ESCAPE '\\'", "%"+escapeLikeCarer(strings.ToLower(f.Query))+"%")
 	}
@@ -94,6 +101,26 @@ func listCarers(ctx context.Context, db bun.IDB, f CarerFilter) ([]Carer, error)
 // escapeLikeCarer stops % and _ typed by a person from acting as wildcards.
 func escapeLikeCarer(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// planColumns are a carer's emergency plan and contact: what reading the
+// plan means.
+var planColumns = []string{"emergency_plan", "emergency_contact_name", "emergency_contact_phone"}
+
+// insertReads records who read the records ids of targetKind, one audit
+// entry each, in one statement.
+func insertReads(ctx context.Context, db bun.IDB, now time.Time, who audit.Principal, action, targetKind string, ids []int64, reason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	actor := who.AuditActor()
+	es := make([]audit.Entry, len(ids))
+	for i, id := range ids {
+		es[i] = audit.Entry{At: now.UTC(), ActorKind: actor.Kind, ActorID: actor.ID, ActorName: actor.Name,
+			Action: action, TargetKind: targetKind, TargetID: id, Reason: reason}
+	}
+	_, err := db.NewInsert().Model(&es).Exec(ctx)
+	return apperr.Wrapf(err, "recording %s in the audit log", action)
 }
 
 func insertPerson(ctx context.Context, db bun.IDB, p *Person) error {

@@ -51,7 +51,7 @@ func TestClosure_RacesBooking(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, closeErr = f.providers.CreateClosure(ctx, h.provider.ID, in)
+				_, closeErr = f.providers.CreateClosure(ctx, asAdmin, h.provider.ID, in)
 			}()
 			close(start)
 			wg.Wait()

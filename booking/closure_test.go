@@ -51,7 +51,7 @@ func TestClosure(t *testing.T) {
 		closeBed := func(bed providers.Bed) *int64 { return &bed.ID }
 
 		t.Run("closing a bed over a booked night is refused, naming the stay", func(t *testing.T) {
-			got, err := f.providers.CreateClosure(ctx, oak.provider.ID, providers.ClosureInput{BedID: closeBed(room1), StartsOn: d("2027-03-12"), EndsOn: d("2027-03-20"), Reason: "Outbreak", CreatedBy: 1})
+			got, err := f.providers.CreateClosure(ctx, asAdmin, oak.provider.ID, providers.ClosureInput{BedID: closeBed(room1), StartsOn: d("2027-03-12"), EndsOn: d("2027-03-20"), Reason: "Outbreak", CreatedBy: 1})
 			e, ok := apperr.As(err)
 			if !errors.Is(err, providers.ErrClosureHasStays) || !ok || !strings.Contains(e.Message, stay.Reference+" (Room 1, Wednesday 10 March 2027 to Saturday 13 March 2027)") {
 				t.Fatalf("CreateClosure over a booked night = %v; want ErrClosureHasStays naming %s", err, stay.Reference)
@@ -66,15 +66,15 @@ func TestClosure(t *testing.T) {
 		})
 
 		t.Run("bad closures are refused field by field", func(t *testing.T) {
-			_, err := f.providers.CreateClosure(ctx, oak.provider.ID, providers.ClosureInput{BedID: closeBed(elmBed), StartsOn: d("2027-02-28"), EndsOn: d("2027-02-01"), Reason: "  "})
+			_, err := f.providers.CreateClosure(ctx, asAdmin, oak.provider.ID, providers.ClosureInput{BedID: closeBed(elmBed), StartsOn: d("2027-02-28"), EndsOn: d("2027-02-01"), Reason: "  "})
 			if fields, _ := apperr.FieldNames(err); strings.Join(fields, ",") != "starts_on,ends_on,reason" {
 				t.Errorf("CreateClosure(past, backwards, no reason) = %v", err)
 			}
-			_, err = f.providers.CreateClosure(ctx, oak.provider.ID, providers.ClosureInput{BedID: closeBed(elmBed), StartsOn: d("2027-03-02"), EndsOn: d("2027-03-03"), Reason: "Leak"})
+			_, err = f.providers.CreateClosure(ctx, asAdmin, oak.provider.ID, providers.ClosureInput{BedID: closeBed(elmBed), StartsOn: d("2027-03-02"), EndsOn: d("2027-03-03"), Reason: "Leak"})
 			if fields, _ := apperr.FieldNames(err); strings.Join(fields, ",") != "bed_id" {
 				t.Errorf("closing another home's bed = %v; want bed_id refused", err)
 			}
-			if _, err := f.providers.CreateClosure(ctx, 999999, providers.ClosureInput{StartsOn: d("2027-03-02"), EndsOn: d("2027-03-03"), Reason: "Leak"}); !errors.Is(err, providers.ErrProviderNotFound) {
+			if _, err := f.providers.CreateClosure(ctx, asAdmin, 999999, providers.ClosureInput{StartsOn: d("2027-03-02"), EndsOn: d("2027-03-03"), Reason: "Leak"}); !errors.Is(err, providers.ErrProviderNotFound) {
 				t.Errorf("closing an unknown home = %v", err)
 			}
 		})
@@ -82,7 +82,7 @@ func TestClosure(t *testing.T) {
 		var refurb providers.Closure
 		t.Run("a closed bed is offered to nobody, and its nights to no hold", func(t *testing.T) {
 			var err error
-			refurb, err = f.providers.CreateClosure(ctx, oak.provider.ID, providers.ClosureInput{BedID: closeBed(room2), StartsOn: d("2027-03-14"), EndsOn: d("2027-03-15"), Reason: "Refurbishment", CreatedBy: 1})
+			refurb, err = f.providers.CreateClosure(ctx, asAdmin, oak.provider.ID, providers.ClosureInput{BedID: closeBed(room2), StartsOn: d("2027-03-14"), EndsOn: d("2027-03-15"), Reason: "Refurbishment", CreatedBy: 1})
 			if err != nil || refurb.ID == 0 || refurb.BedLabel != "Room 2" || len(refurb.StaysInTheWay) != 0 {
 				t.Fatalf("closing Room 2 = %+v, %v", refurb, err)
 			}
@@ -122,7 +122,7 @@ func TestClosure(t *testing.T) {
 				t.Fatal(err)
 			}
 			// A hold is not a stay: the closure is not refused for it.
-			if _, err := f.providers.CreateClosure(ctx, elm.provider.ID, providers.ClosureInput{StartsOn: d("2027-03-21"), EndsOn: d("2027-03-21"), Reason: "Outbreak"}); err != nil {
+			if _, err := f.providers.CreateClosure(ctx, asAdmin, elm.provider.ID, providers.ClosureInput{StartsOn: d("2027-03-21"), EndsOn: d("2027-03-21"), Reason: "Outbreak"}); err != nil {
 				t.Fatal(err)
 			}
 			if _, _, err := f.svc.Confirm(ctx, actor, h.ID, ""); !errors.Is(err, booking.ErrNightsTaken) {
@@ -131,7 +131,7 @@ func TestClosure(t *testing.T) {
 		})
 
 		t.Run("a closed home is offered to nobody in an emergency", func(t *testing.T) {
-			if _, err := f.providers.CreateClosure(ctx, elm.provider.ID, providers.ClosureInput{StartsOn: d("2027-03-01"), EndsOn: d("2027-03-02"), Reason: "Outbreak"}); err != nil {
+			if _, err := f.providers.CreateClosure(ctx, asAdmin, elm.provider.ID, providers.ClosureInput{StartsOn: d("2027-03-01"), EndsOn: d("2027-03-02"), Reason: "Outbreak"}); err != nil {
 				t.Fatal(err)
 			}
 			opts, err := f.svc.EmergencyOptions(ctx, duty, p.ID, d("2027-03-01"), d("2027-03-02"))
@@ -152,11 +152,11 @@ func TestClosure(t *testing.T) {
 			// With Oak closed too, no bed is free: the homes to ring for a
 			// spot purchase are those not closed.
 			f.mkHome(t, "Ash", 53.82, -1.55, providers.ProviderInput{})
-			oakShut, err := f.providers.CreateClosure(ctx, oak.provider.ID, providers.ClosureInput{StartsOn: d("2027-03-01"), EndsOn: d("2027-03-01"), Reason: "Outbreak"})
+			oakShut, err := f.providers.CreateClosure(ctx, asAdmin, oak.provider.ID, providers.ClosureInput{StartsOn: d("2027-03-01"), EndsOn: d("2027-03-01"), Reason: "Outbreak"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer f.providers.LiftClosure(ctx, oakShut.ID, d("2027-03-01"))
+			defer f.providers.LiftClosure(ctx, asAdmin, oakShut.ID, d("2027-03-01"))
 			opts, err = f.svc.EmergencyOptions(ctx, duty, p.ID, d("2027-03-01"), d("2027-03-02"))
 			var spots []string
 			for _, o := range opts {
@@ -174,7 +174,7 @@ func TestClosure(t *testing.T) {
 		})
 
 		t.Run("confirmed over a stay, it is made and lists the stay to move", func(t *testing.T) {
-			c, err := f.providers.CreateClosure(ctx, oak.provider.ID, providers.ClosureInput{StartsOn: d("2027-03-11"), EndsOn: d("2027-03-12"), Reason: "Outbreak", CreatedBy: 7, ConfirmStaysInTheWay: true})
+			c, err := f.providers.CreateClosure(ctx, asAdmin, oak.provider.ID, providers.ClosureInput{StartsOn: d("2027-03-11"), EndsOn: d("2027-03-12"), Reason: "Outbreak", CreatedBy: 7, ConfirmStaysInTheWay: true})
 			if err != nil || c.ID == 0 || !c.WholeHome() || len(c.StaysInTheWay) != 1 || c.StaysInTheWay[0].Reference != stay.Reference {
 				t.Fatalf("closing the home anyway = %+v, %v", c, err)
 			}
@@ -188,7 +188,7 @@ func TestClosure(t *testing.T) {
 		})
 
 		t.Run("lifting a closure that has not begun deletes it; one under way ends early", func(t *testing.T) {
-			if _, deleted, err := f.providers.LiftClosure(ctx, refurb.ID, d("2027-03-14")); err != nil || !deleted {
+			if _, deleted, err := f.providers.LiftClosure(ctx, asAdmin, refurb.ID, d("2027-03-14")); err != nil || !deleted {
 				t.Fatalf("lifting Room 2's closure from its first night: deleted %v, %v", deleted, err)
 			}
 			if got := offered(t, "2027-03-14", "2027-03-16"); !slices.Contains(got, "Oak/Room 2") {
@@ -198,11 +198,11 @@ func TestClosure(t *testing.T) {
 				t.Errorf("the lifted closure is still there: %v", err)
 			}
 
-			long, err := f.providers.CreateClosure(ctx, oak.provider.ID, providers.ClosureInput{BedID: closeBed(room2), StartsOn: d("2027-03-01"), EndsOn: d("2027-03-31"), Reason: "Refurbishment"})
+			long, err := f.providers.CreateClosure(ctx, asAdmin, oak.provider.ID, providers.ClosureInput{BedID: closeBed(room2), StartsOn: d("2027-03-01"), EndsOn: d("2027-03-31"), Reason: "Refurbishment"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			lifted, deleted, err := f.providers.LiftClosure(ctx, long.ID, d("2027-03-20"))
+			lifted, deleted, err := f.providers.LiftClosure(ctx, asAdmin, long.ID, d("2027-03-20"))
 			if err != nil || deleted || lifted.EndsOn != d("2027-03-19") {
 				t.Fatalf("lifting from 20 March = %+v, deleted %v, %v; want it ending on 19 March", lifted, deleted, err)
 			}
@@ -212,18 +212,18 @@ func TestClosure(t *testing.T) {
 			if got := offered(t, "2027-03-18", "2027-03-20"); slices.Contains(got, "Oak/Room 2") {
 				t.Errorf("nights still closed are offered: %v", got)
 			}
-			if _, _, err := f.providers.LiftClosure(ctx, long.ID, d("2027-03-25")); apperr.KindOf(err) != apperr.Invalid {
+			if _, _, err := f.providers.LiftClosure(ctx, asAdmin, long.ID, d("2027-03-25")); apperr.KindOf(err) != apperr.Invalid {
 				t.Errorf("lifting from after it ends = %v; want Invalid", err)
 			}
-			if _, _, err := f.providers.LiftClosure(ctx, long.ID, d("2027-02-25")); apperr.KindOf(err) != apperr.Invalid {
+			if _, _, err := f.providers.LiftClosure(ctx, asAdmin, long.ID, d("2027-02-25")); apperr.KindOf(err) != apperr.Invalid {
 				t.Errorf("lifting from before today = %v; want Invalid", err)
 			}
 			f.clk.Set(london("2027-03-25 09:00"))
 			defer f.clk.Set(london("2027-03-01 10:00"))
-			if _, _, err := f.providers.LiftClosure(ctx, long.ID, d("2027-03-25")); !errors.Is(err, providers.ErrClosureOver) {
+			if _, _, err := f.providers.LiftClosure(ctx, asAdmin, long.ID, d("2027-03-25")); !errors.Is(err, providers.ErrClosureOver) {
 				t.Errorf("lifting a closure that is over = %v; want ErrClosureOver", err)
 			}
-			if _, _, err := f.providers.LiftClosure(ctx, 999999, d("2027-03-25")); !errors.Is(err, providers.ErrClosureNotFound) {
+			if _, _, err := f.providers.LiftClosure(ctx, asAdmin, 999999, d("2027-03-25")); !errors.Is(err, providers.ErrClosureNotFound) {
 				t.Errorf("lifting an unknown closure = %v", err)
 			}
 		})

@@ -38,7 +38,7 @@ func TestContractChange(t *testing.T) {
 		}
 		refusedNaming := func(t *testing.T, patch providers.ContractPatch) {
 			t.Helper()
-			_, err := f.providers.UpdateContract(ctx, h.contract.ID, patch)
+			_, err := f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, patch)
 			if e, ok := apperr.As(err); !ok || !errors.Is(err, providers.ErrContractHasStays) || !strings.Contains(e.Message, stay.Reference) {
 				t.Errorf("UpdateContract(%+v) = %v; want ErrContractHasStays naming %s", patch, err, stay.Reference)
 			}
@@ -55,14 +55,14 @@ func TestContractChange(t *testing.T) {
 			refusedNaming(t, providers.ContractPatch{Active: ptr(false)})
 		})
 		t.Run("bad dates are refused field by field", func(t *testing.T) {
-			_, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{StartsOn: ptr(d("2027-06-01")), EndsOn: ptr(d("2027-05-01")), NightlyRatePence: ptr(int64(-1))})
+			_, err := f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, providers.ContractPatch{StartsOn: ptr(d("2027-06-01")), EndsOn: ptr(d("2027-05-01")), NightlyRatePence: ptr(int64(-1))})
 			if fields, _ := apperr.FieldNames(err); strings.Join(fields, ",") != "ends_on,nightly_rate_pence" {
 				t.Errorf("UpdateContract with ends before starts and a negative rate = %v", err)
 			}
 			unchanged(t)
 		})
 		t.Run("a rate over £10,000 a night is refused as a typing mistake", func(t *testing.T) {
-			_, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{NightlyRatePence: ptr(int64(providers.MaxNightlyRatePence + 1))})
+			_, err := f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, providers.ContractPatch{NightlyRatePence: ptr(int64(providers.MaxNightlyRatePence + 1))})
 			if fields, _ := apperr.FieldNames(err); strings.Join(fields, ",") != "nightly_rate_pence" {
 				t.Errorf("UpdateContract with a huge rate = %v", err)
 			}
@@ -70,18 +70,18 @@ func TestContractChange(t *testing.T) {
 		})
 		t.Run("a reference another contract has is refused", func(t *testing.T) {
 			other := f.mkHome(t, "Other", 53.8, -1.55, providers.ProviderInput{})
-			if _, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{Reference: &other.contract.Reference}); !errors.Is(err, providers.ErrReferenceTaken) {
+			if _, err := f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, providers.ContractPatch{Reference: &other.contract.Reference}); !errors.Is(err, providers.ErrReferenceTaken) {
 				t.Errorf("taking another contract's reference: %v", err)
 			}
 		})
 		t.Run("an unknown contract is not found", func(t *testing.T) {
-			if _, err := f.providers.UpdateContract(ctx, 999999, providers.ContractPatch{Active: ptr(false)}); !errors.Is(err, providers.ErrContractNotFound) {
+			if _, err := f.providers.UpdateContract(ctx, asAdmin, 999999, providers.ContractPatch{Active: ptr(false)}); !errors.Is(err, providers.ErrContractNotFound) {
 				t.Errorf("UpdateContract(999999) = %v", err)
 			}
 		})
 
 		t.Run("a new rate applies to stays booked from now on", func(t *testing.T) {
-			got, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{NightlyRatePence: ptr(int64(17500)), Reference: ptr("  BLK-RENEWED  ")})
+			got, err := f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, providers.ContractPatch{NightlyRatePence: ptr(int64(17500)), Reference: ptr("  BLK-RENEWED  ")})
 			if err != nil || got.NightlyRatePence != 17500 || got.Reference != "BLK-RENEWED" || got.Kind != "block" || got.ProviderID != h.provider.ID {
 				t.Fatalf("UpdateContract(rate) = %+v, %v", got, err)
 			}
@@ -99,7 +99,7 @@ func TestContractChange(t *testing.T) {
 		})
 
 		t.Run("shortening it takes the later nights out of what is offered", func(t *testing.T) {
-			if _, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{EndsOn: ptr(d("2027-06-30"))}); err != nil {
+			if _, err := f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, providers.ContractPatch{EndsOn: ptr(d("2027-06-30"))}); err != nil {
 				t.Fatalf("ending the contract after the stay: %v", err)
 			}
 			if opts, err := f.svc.Availability(ctx, actor, booking.Search{PersonID: p.ID, Arrive: d("2027-06-29"), Depart: d("2027-07-02")}); err != nil || len(opts) != 0 {
@@ -114,7 +114,7 @@ func TestContractChange(t *testing.T) {
 			if _, err := f.svc.Cancel(ctx, actor, stay.ID, ""); err != nil {
 				t.Fatal(err)
 			}
-			got, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{Active: ptr(false)})
+			got, err := f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, providers.ContractPatch{Active: ptr(false)})
 			if err != nil || got.Active {
 				t.Fatalf("making the contract inactive = %+v, %v", got, err)
 			}
@@ -125,7 +125,7 @@ func TestContractChange(t *testing.T) {
 				Arrive: d("2027-03-01"), Depart: d("2027-03-02"), Reason: "carer taken ill"}); err == nil {
 				t.Error("duty staff placed someone in a bed under an inactive contract")
 			}
-			if got, err := f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{Active: ptr(true)}); err != nil || !got.Active {
+			if got, err := f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, providers.ContractPatch{Active: ptr(true)}); err != nil || !got.Active {
 				t.Errorf("making it active again = %+v, %v", got, err)
 			}
 		})
@@ -162,7 +162,7 @@ func TestContractChange_RacesBooking(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, changeErr = f.providers.UpdateContract(ctx, h.contract.ID, providers.ContractPatch{EndsOn: ptr(d("2027-05-10"))})
+				_, changeErr = f.providers.UpdateContract(ctx, asAdmin, h.contract.ID, providers.ContractPatch{EndsOn: ptr(d("2027-05-10"))})
 			}()
 			close(start)
 			wg.Wait()

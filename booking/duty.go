@@ -173,7 +173,7 @@ func carerMatches(ctx context.Context, db bun.IDB, hits []carerHit) ([]CarerMatc
 	}
 	var carers []Carer
 	if err := db.NewSelect().Model(&carers).
-		ExcludeColumn("emergency_plan", "emergency_contact_name", "emergency_contact_phone").
+		ExcludeColumn(planColumns...).
 		Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
 		return nil, apperr.Wrapf(err, "reading the carers found")
 	}
@@ -263,7 +263,8 @@ type CarerFile struct {
 // CarerFile returns what the duty team needs to know about a carer: their
 // record with the emergency plan, the people they care for with their care
 // details, and their stays now and to come. Every read is audited
-// (audit.EmergencyLookup, on the carer), in the transaction that reads the
+// (audit.EmergencyLookup on the carer, for the emergency plan, and
+// audit.PersonNeedsRead on each person), in the transaction that reads the
 // carer and their people, so nothing is shown without its record.
 //
 // It returns ErrNotAllowed to anyone but duty staff and administrators (a
@@ -287,7 +288,15 @@ func (s *Service) CarerFile(ctx context.Context, actor accounts.Principal, carer
 		if file.People, err = peopleOfCarer(ctx, tx, carerID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, s.now(), actor, audit.EmergencyLookup, "carer", carerID, "carer's file on the duty console")
+		const reason = "carer's file on the duty console"
+		if err := audit.Record(ctx, tx, s.now(), actor, audit.EmergencyLookup, auditCarer, carerID, reason); err != nil {
+			return err
+		}
+		ids := make([]int64, len(file.People))
+		for i, p := range file.People {
+			ids[i] = p.ID
+		}
+		return insertReads(ctx, tx, s.now(), actor, audit.PersonNeedsRead, auditPerson, ids, reason)
 	})
 	if err != nil {
 		return CarerFile{}, err

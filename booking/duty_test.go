@@ -41,15 +41,21 @@ func (f *fixture) mkNamedPerson(t testing.TB, c booking.Carer, name, born string
 	return p
 }
 
-// auditEntries reads the whole audit log, oldest first.
+// auditEntries reads the audit log, oldest first, leaving out the entries
+// the fixtures' care homes and hosts wrote as they were set up.
 func auditEntries(t testing.TB, db *bun.DB) []audit.Entry {
 	t.Helper()
 	var es []audit.Entry
-	if err := db.NewSelect().Model(&es).OrderExpr("id").Scan(context.Background()); err != nil {
+	if err := db.NewSelect().Model(&es).Where("target_kind NOT IN (?)", bun.In(setUpTargets)).OrderExpr("id").Scan(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return es
 }
+
+// setUpTargets are the kinds of record the fixtures make through the
+// services, which audit them: care homes (and their contracts, beds and
+// closures) and hosts.
+var setUpTargets = []string{"provider", "contract", "bed", "closure", "host"}
 
 // matchedCarers writes matches as "name: what matched", marking exact
 // matches with a !.
@@ -259,13 +265,19 @@ func TestService_CarerFile(t *testing.T) {
 		}
 		_ = past
 
+		// The file, and each person's needs.
 		es := auditEntries(t, db)
-		if len(es) != before+1 {
-			t.Fatalf("audit entries = %d, want %d", len(es), before+1)
+		if len(es) != before+3 {
+			t.Fatalf("audit entries = %d, want %d", len(es), before+3)
 		}
-		e := es[len(es)-1]
+		e := es[before]
 		if e.Action != audit.EmergencyLookup || e.TargetKind != "carer" || e.TargetID != carer.ID || e.ActorID != duty.ID || e.ActorName != duty.Name {
 			t.Errorf("audit entry = %+v", e)
+		}
+		for i, p := range []booking.Person{arthur, jean} {
+			if e := es[before+1+i]; e.Action != audit.PersonNeedsRead || e.TargetKind != "person" || e.TargetID != p.ID || e.ActorID != duty.ID || e.Reason != "carer's file on the duty console" {
+				t.Errorf("audit entry for %s's needs = %+v", p.Name, e)
+			}
 		}
 
 		t.Run("admins too", func(t *testing.T) {

@@ -533,6 +533,10 @@ type SpotRequest struct {
 	Reason           string
 }
 
+// spotPurchase is the audit log's reason for the contract and bed a spot
+// purchase buys.
+const spotPurchase = "spot purchase, for an emergency placement"
+
 // SpotPlacement records a spot purchase: a spot contract for the stay, a bed
 // under it and the emergency booking, in one transaction, audited.
 func (s *Service) SpotPlacement(ctx context.Context, actor accounts.Principal, req SpotRequest) (Booking, error) {
@@ -593,6 +597,13 @@ func (s *Service) SpotPlacement(ctx context.Context, actor accounts.Principal, r
 			Features: nonNil(p.Requirements), EmergencyReserved: true, Active: true, CreatedAt: now, UpdatedAt: now}
 		if _, err := tx.NewInsert().Model(&bed).Exec(ctx); err != nil {
 			return apperr.Wrapf(err, "recording spot bed")
+		}
+		// The contract and bed bought are a home's records like any other.
+		if err := audit.Record(ctx, tx, now, actor, audit.ContractCreated, "contract", contract.ID, spotPurchase); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, now, actor, audit.BedCreated, "bed", bed.ID, spotPurchase); err != nil {
+			return err
 		}
 		var err error
 		b, err = s.insertEmergency(ctx, tx, actor, p, c, Place{Kind: PlaceBed, ID: bed.ID}, [][]int{sameSlot(req.Arrive.DaysUntil(req.Depart), 0)}, req.Arrive, req.Depart, override{}, now)

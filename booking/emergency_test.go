@@ -98,8 +98,7 @@ func TestEmergency_Tonight(t *testing.T) {
 		if diff := cmp.Diff([]string{notify.TemplateEmergencyPlacementPlace, notify.TemplateEmergencyPlacementContact}, got); diff != "" {
 			t.Errorf("texts (-want +got):\n%s", diff)
 		}
-		var entries []audit.Entry
-		db.NewSelect().Model(&entries).OrderExpr("id").Scan(ctx)
+		entries := auditEntries(t, db)
 		if len(entries) != 2 || entries[0].Action != audit.EmergencyLookup || entries[1].Action != audit.EmergencyPlacement || entries[1].Reason != "Carer admitted to hospital" {
 			t.Errorf("audit = %+v", entries)
 		}
@@ -146,6 +145,20 @@ func TestEmergency_SpotPurchase(t *testing.T) {
 		}
 		if contract.StartsOn != d("2027-04-03") || contract.EndsOn != d("2027-04-04") || contract.ProviderID != full.provider.ID {
 			t.Errorf("spot contract = %+v", contract)
+		}
+		// The contract and bed bought are audited as any home's are.
+		var bought []audit.Entry
+		if err := db.NewSelect().Model(&bought).Where("action IN (?)", bun.In([]string{audit.ContractCreated, audit.BedCreated})).
+			Where("actor_name = ?", duty.Name).OrderExpr("id").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var spotBed providers.Bed
+		if err := db.NewSelect().Model(&spotBed).Where("id = ?", b.PlaceID).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(bought) != 2 || bought[0].TargetKind != "contract" || bought[0].TargetID != contract.ID || bought[1].TargetKind != "bed" ||
+			bought[1].TargetID != spotBed.ID || bought[1].ActorName != duty.Name || bought[1].Reason != "spot purchase, for an emergency placement" {
+			t.Errorf("audit of the spot contract and bed = %+v", bought)
 		}
 		// The spot bed is never offered ahead (the home's block bed is).
 		opts2, _ := f.svc.Availability(ctx, duty, booking.Search{PersonID: dad.ID, Arrive: d("2027-04-03").AddDays(17), Depart: d("2027-04-21")})

@@ -104,11 +104,11 @@ func (f *fixture) mkHome(t testing.TB, name string, lat, lon float64, in provide
 	if in.BedTypes == nil {
 		in.BedTypes = []string{"residential", "residential_dementia", "nursing", "nursing_dementia"}
 	}
-	p, err := f.providers.CreateProvider(ctx, in)
+	p, err := f.providers.CreateProvider(ctx, asAdmin, in)
 	if err != nil {
 		t.Fatalf("home %s: %v", name, err)
 	}
-	c, err := f.providers.CreateContract(ctx, p.ID, providers.ContractInput{Kind: "block", Reference: fmt.Sprintf("BLK-%d", homeSeq.Add(1)), StartsOn: d("2027-01-01"), EndsOn: d("2027-12-31"), NightlyRatePence: ptr(int64(15000))})
+	c, err := f.providers.CreateContract(ctx, asAdmin, p.ID, providers.ContractInput{Kind: "block", Reference: fmt.Sprintf("BLK-%d", homeSeq.Add(1)), StartsOn: d("2027-01-01"), EndsOn: d("2027-12-31"), NightlyRatePence: ptr(int64(15000))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func (f *fixture) mkHome(t testing.TB, name string, lat, lon float64, in provide
 		if b.Label == "" {
 			b.Label = fmt.Sprintf("Room %d", i+1)
 		}
-		bed, err := f.providers.CreateBed(ctx, p.ID, b)
+		bed, err := f.providers.CreateBed(ctx, asAdmin, p.ID, b)
 		if err != nil {
 			t.Fatalf("bed %s at %s: %v", b.Label, name, err)
 		}

@@ -223,7 +223,7 @@ func TestConfirm_PlaceChangedWhileHeld(t *testing.T) {
 			t.Fatal(err)
 		}
 		off := false
-		if _, err := f.providers.UpdateBed(ctx, home.beds[0].ID, providers.BedPatch{Active: &off}); err != nil {
+		if _, err := f.providers.UpdateBed(ctx, asAdmin, home.beds[0].ID, providers.BedPatch{Active: &off}); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := f.svc.Confirm(ctx, duty, bedHold.ID, ""); !errors.Is(err, booking.ErrNightsTaken) || !strings.Contains(err.Error(), "no longer bookable") {

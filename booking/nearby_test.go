@@ -219,13 +219,13 @@ func TestSearch_windowAgreesWithOneStay(t *testing.T) {
 		}
 
 		home := f.mkHome(t, "Ash", 53.8, -1.55, providers.ProviderInput{}, providers.BedInput{BedType: "residential"}, providers.BedInput{BedType: "nursing", EmergencyReserved: true})
-		short, err := f.providers.CreateContract(ctx, home.provider.ID, providers.ContractInput{Kind: "block", Reference: "SHORT-1", StartsOn: d("2027-04-09"), EndsOn: d("2027-04-21"), NightlyRatePence: ptr(int64(14000))})
+		short, err := f.providers.CreateContract(ctx, asAdmin, home.provider.ID, providers.ContractInput{Kind: "block", Reference: "SHORT-1", StartsOn: d("2027-04-09"), EndsOn: d("2027-04-21"), NightlyRatePence: ptr(int64(14000))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		beds := home.beds
 		for i := range 4 {
-			b, err := f.providers.CreateBed(ctx, home.provider.ID, providers.BedInput{Label: fmt.Sprintf("Short %d", i), ContractID: short.ID, BedType: "residential"})
+			b, err := f.providers.CreateBed(ctx, asAdmin, home.provider.ID, providers.BedInput{Label: fmt.Sprintf("Short %d", i), ContractID: short.ID, BedType: "residential"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -72,6 +73,19 @@ func (b *Bed) apply(patch BedPatch) {
 	set(&b.Features, patch.Features)
 	set(&b.EmergencyReserved, patch.EmergencyReserved)
 	set(&b.Active, patch.Active)
+}
+
+// changedFrom names the fields of b that differ from was, by the API's
+// names for them, for the audit log.
+func (b Bed) changedFrom(was Bed) []string {
+	var c changes
+	c.note("label", b.Label != was.Label)
+	c.note("contract_id", b.ContractID != was.ContractID)
+	c.note("bed_type", b.BedType != was.BedType)
+	c.note("features", !slices.Equal(b.Features, was.Features))
+	c.note("emergency_reserved", b.EmergencyReserved != was.EmergencyReserved)
+	c.note("active", b.Active != was.Active)
+	return c
 }
 
 // check tidies the bed and names every rule it breaks. home and contract are

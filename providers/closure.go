@@ -122,6 +122,25 @@ func (c Closure) Covers(d calendar.Date) bool {
 	return !d.Before(c.StartsOn) && !d.After(c.EndsOn)
 }
 
+// auditWords says what a new closure closes, for the audit log: the bed
+// (or the whole home), the nights, why, and any stays it was confirmed
+// over. None of it is about a person.
+func (c Closure) auditWords() string {
+	what := "the whole home"
+	if c.BedID != nil {
+		what = c.BedLabel
+	}
+	words := fmt.Sprintf("%s, %s to %s: %s", what, c.StartsOn.Long(), c.EndsOn.Long(), c.Reason)
+	switch n := len(c.StaysInTheWay); n {
+	case 0:
+	case 1:
+		words += " (confirmed over a stay booked on those nights)"
+	default:
+		words += fmt.Sprintf(" (confirmed over %d stays booked on those nights)", n)
+	}
+	return words
+}
+
 // WholeHome reports whether the closure closes the whole home rather than
 // one bed.
 func (c Closure) WholeHome() bool { return c.BedID == nil }

@@ -108,6 +108,18 @@ func (c *Contract) apply(patch ContractPatch) error {
 	return f.Err()
 }
 
+// changedFrom names the fields of c that differ from was, by the API's
+// names for them, for the audit log.
+func (c Contract) changedFrom(was Contract) []string {
+	var ch changes
+	ch.note("reference", c.Reference != was.Reference)
+	ch.note("starts_on", c.StartsOn != was.StartsOn)
+	ch.note("ends_on", c.EndsOn != was.EndsOn)
+	ch.note("nightly_rate_pence", c.NightlyRatePence != was.NightlyRatePence)
+	ch.note("active", c.Active != was.Active)
+	return ch
+}
+
 // check tidies the contract's details and adds to f every rule they break.
 // rate is the nightly rate as given (nil when it was not).
 func (c *Contract) check(f *apperr.Fields, rate *int64) {

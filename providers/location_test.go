@@ -59,17 +59,17 @@ func TestService_CreateProvider_Location(t *testing.T) {
 			svc := newService(db)
 			in := validHome()
 			in.Latitude, in.Longitude = nil, nil
-			_, err := svc.CreateProvider(ctx, in)
+			_, err := svc.CreateProvider(ctx, admin, in)
 			if diff := cmp.Diff([]string{"latitude", "longitude"}, fieldsOf(t, err)); diff != "" {
 				t.Errorf("bad fields (-want +got):\n%s", diff)
 			}
 			in.Latitude, in.Longitude = ptr(-1.5492), ptr(53.7997)
-			_, err = svc.CreateProvider(ctx, in)
+			_, err = svc.CreateProvider(ctx, admin, in)
 			if msg := messageFor(t, err, "latitude"); !strings.Contains(msg, "swapped round") {
 				t.Errorf("swapped: message %q", msg)
 			}
 			in.Latitude, in.Longitude = ptr(40.4168), ptr(-3.7038) // Madrid
-			_, err = svc.CreateProvider(ctx, in)
+			_, err = svc.CreateProvider(ctx, admin, in)
 			if diff := cmp.Diff([]string{"latitude"}, fieldsOf(t, err)); diff != "" {
 				t.Errorf("Madrid: bad fields (-want +got):\n%s", diff)
 			}
@@ -82,7 +82,7 @@ func TestService_CreateProvider_Location(t *testing.T) {
 			svc, _ := withLookup(t, db)
 			in := validHome()
 			in.Name, in.Latitude, in.Longitude = "Filled In", nil, nil
-			p, err := svc.CreateProvider(ctx, in)
+			p, err := svc.CreateProvider(ctx, admin, in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,13 +96,13 @@ func TestService_CreateProvider_Location(t *testing.T) {
 			svc, _ := withLookup(t, db)
 			in := validHome()
 			in.Name, in.Latitude, in.Longitude = "Far Away", ptr(53.7950), ptr(-1.7594) // Bradford
-			_, err := svc.CreateProvider(ctx, in)
+			_, err := svc.CreateProvider(ctx, admin, in)
 			msg := messageFor(t, err, "latitude")
 			if !strings.Contains(msg, "13.8 km from the postcode LS1 4AP") || !strings.Contains(msg, "within 5 km") {
 				t.Errorf("message %q does not give the distance and the limit", msg)
 			}
 			in.Latitude, in.Longitude = ptr(53.8100), ptr(-1.5600) // 1.4 km away
-			if _, err := svc.CreateProvider(ctx, in); err != nil {
+			if _, err := svc.CreateProvider(ctx, admin, in); err != nil {
 				t.Errorf("1.4 km away: %v", err)
 			}
 		})
@@ -111,12 +111,12 @@ func TestService_CreateProvider_Location(t *testing.T) {
 			svc, _ := withLookup(t, db)
 			in := validHome()
 			in.Name, in.Postcode, in.Latitude, in.Longitude = "New Build", "LS99 9ZZ", nil, nil
-			_, err := svc.CreateProvider(ctx, in)
+			_, err := svc.CreateProvider(ctx, admin, in)
 			if msg := messageFor(t, err, "postcode"); msg != "We cannot find that postcode. Check it, or enter the latitude and longitude." {
 				t.Errorf("message %q", msg)
 			}
 			in.Latitude, in.Longitude = ptr(53.85), ptr(-1.6)
-			if _, err := svc.CreateProvider(ctx, in); err != nil {
+			if _, err := svc.CreateProvider(ctx, admin, in); err != nil {
 				t.Errorf("with a position: %v", err)
 			}
 		})
@@ -126,13 +126,13 @@ func TestService_CreateProvider_Location(t *testing.T) {
 			fake.Fail(http.StatusInternalServerError)
 			in := validHome()
 			in.Name, in.Latitude, in.Longitude = "Lookup Down", nil, nil
-			_, err := svc.CreateProvider(ctx, in)
+			_, err := svc.CreateProvider(ctx, admin, in)
 			if !errors.Is(err, contact.ErrLookupDown) || apperr.KindOf(err) != apperr.Unavailable {
 				t.Fatalf("err = %v, want ErrLookupDown", err)
 			}
 			// Entered by hand, the position is checked against the UK only.
 			in.Latitude, in.Longitude = ptr(53.7950), ptr(-1.7594)
-			if _, err := svc.CreateProvider(ctx, in); err != nil {
+			if _, err := svc.CreateProvider(ctx, admin, in); err != nil {
 				t.Errorf("position by hand: %v", err)
 			}
 		})
@@ -145,7 +145,7 @@ func TestService_UpdateProvider_Location(t *testing.T) {
 		svc, fake := withLookup(t, db)
 		p := mustCreateProvider(t, svc, validHome())
 
-		got, err := svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{Postcode: ptr("ls7 1ab")})
+		got, err := svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{Postcode: ptr("ls7 1ab")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,13 +153,13 @@ func TestService_UpdateProvider_Location(t *testing.T) {
 			t.Errorf("moved without a position: %+v; want LS7 1AB's position", got)
 		}
 
-		_, err = svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{Latitude: ptr(53.7950), Longitude: ptr(-1.7594)})
+		_, err = svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{Latitude: ptr(53.7950), Longitude: ptr(-1.7594)})
 		if msg := messageFor(t, err, "latitude"); !strings.Contains(msg, "from the postcode LS7 1AB") {
 			t.Errorf("position far from the stored postcode: message %q", msg)
 		}
 
 		asked := len(fake.Asked())
-		if _, err := svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{Name: ptr("Renamed"), Postcode: ptr("LS7 1AB")}); err != nil {
+		if _, err := svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{Name: ptr("Renamed"), Postcode: ptr("LS7 1AB")}); err != nil {
 			t.Fatal(err)
 		}
 		if n := len(fake.Asked()) - asked; n != 0 {
@@ -167,7 +167,7 @@ func TestService_UpdateProvider_Location(t *testing.T) {
 		}
 
 		t.Run("without a lookup a move needs a position", func(t *testing.T) {
-			_, err := newService(db).UpdateProvider(ctx, p.ID, providers.ProviderPatch{Postcode: ptr("LS1 4AP")})
+			_, err := newService(db).UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{Postcode: ptr("LS1 4AP")})
 			if diff := cmp.Diff([]string{"latitude", "longitude"}, fieldsOf(t, err)); diff != "" {
 				t.Errorf("bad fields (-want +got):\n%s", diff)
 			}
@@ -176,7 +176,7 @@ func TestService_UpdateProvider_Location(t *testing.T) {
 		t.Run("lookup down while moving", func(t *testing.T) {
 			fake.Fail(http.StatusBadGateway)
 			t.Cleanup(func() { fake.Fail(0) })
-			if _, err := svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{Postcode: ptr("LS1 4AP")}); !errors.Is(err, contact.ErrLookupDown) {
+			if _, err := svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{Postcode: ptr("LS1 4AP")}); !errors.Is(err, contact.ErrLookupDown) {
 				t.Errorf("err = %v, want ErrLookupDown", err)
 			}
 			stored, _ := svc.Provider(ctx, p.ID)
@@ -195,7 +195,7 @@ func TestService_CreateProvider_PossibleDuplicate(t *testing.T) {
 
 		again := validHome()
 		again.Name, again.Postcode = " MEADOW VIEW ", "LS14AP"
-		_, err := svc.CreateProvider(ctx, again)
+		_, err := svc.CreateProvider(ctx, admin, again)
 		if !errors.Is(err, providers.ErrPossibleDuplicate) || apperr.KindOf(err) != apperr.Conflict {
 			t.Fatalf("err = %v, want ErrPossibleDuplicate", err)
 		}
@@ -208,11 +208,11 @@ func TestService_CreateProvider_PossibleDuplicate(t *testing.T) {
 
 		elsewhere := validHome()
 		elsewhere.Postcode = "LS2 7EW"
-		if _, err := svc.CreateProvider(ctx, elsewhere); err != nil {
+		if _, err := svc.CreateProvider(ctx, admin, elsewhere); err != nil {
 			t.Errorf("same name elsewhere: %v", err)
 		}
 
-		second, err := svc.CreateProviderConfirmed(ctx, again)
+		second, err := svc.CreateProviderConfirmed(ctx, admin, again)
 		if err != nil {
 			t.Fatalf("confirmed new: %v", err)
 		}
@@ -223,7 +223,7 @@ func TestService_CreateProvider_PossibleDuplicate(t *testing.T) {
 		t.Run("bad input is reported before the question", func(t *testing.T) {
 			bad := validHome()
 			bad.Phone = "12"
-			_, err := svc.CreateProvider(ctx, bad)
+			_, err := svc.CreateProvider(ctx, admin, bad)
 			if diff := cmp.Diff([]string{"phone"}, fieldsOf(t, err)); diff != "" {
 				t.Errorf("bad fields (-want +got):\n%s", diff)
 			}

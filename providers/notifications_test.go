@@ -35,7 +35,7 @@ func TestService_NotificationsMobile(t *testing.T) {
 				t.Errorf("stored %q (texted %v), %v; want +447700900501", got.NotificationsMobile, got.Texted(), err)
 			}
 			// Cleared with "": the home goes back to being rung.
-			got, err = svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{NotificationsMobile: new("")})
+			got, err = svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{NotificationsMobile: new("")})
 			if err != nil || got.NotificationsMobile != "" {
 				t.Errorf("cleared: %q, %v", got.NotificationsMobile, err)
 			}
@@ -44,7 +44,7 @@ func TestService_NotificationsMobile(t *testing.T) {
 		t.Run("a landline is refused with a clear message", func(t *testing.T) {
 			in := validHome()
 			in.Name, in.NotificationsMobile = "Elm House", "0113 496 0000"
-			_, err := svc.CreateProvider(ctx, in)
+			_, err := svc.CreateProvider(ctx, admin, in)
 			e, ok := apperr.As(err)
 			if !ok || e.Kind != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "notifications_mobile" ||
 				e.Fields[0].Message != contact.ErrLandline.Error() {
@@ -52,7 +52,7 @@ func TestService_NotificationsMobile(t *testing.T) {
 			}
 			p := mustCreateProvider(t, svc, providers.ProviderInput{Name: "Ash Court", Address: "1 Ash Road, Leeds", Postcode: "LS1 4AP",
 				Latitude: new(53.8), Longitude: new(-1.55), Phone: "0113 496 0002", BedTypes: []string{"nursing"}})
-			_, err = svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{NotificationsMobile: new("0113 496 0002")})
+			_, err = svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{NotificationsMobile: new("0113 496 0002")})
 			if names := fieldsOf(t, err); len(names) != 1 || names[0] != "notifications_mobile" {
 				t.Errorf("update with a landline: fields %v", names)
 			}

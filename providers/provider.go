@@ -4,6 +4,7 @@
 package providers
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -137,6 +138,34 @@ func (p *Provider) apply(patch ProviderPatch, found contact.Located) error {
 	var f apperr.Fields
 	p.tidy(&f, lat, lon, found)
 	return f.Err()
+}
+
+// changedFrom names the fields of p that differ from was, by the API's
+// names for them, for the audit log: the names only, never the values.
+func (p Provider) changedFrom(was Provider) []string {
+	var c changes
+	c.note("name", p.Name != was.Name)
+	c.note("address", p.Address != was.Address)
+	c.note("postcode", p.Postcode != was.Postcode)
+	c.note("latitude", p.Latitude != was.Latitude)
+	c.note("longitude", p.Longitude != was.Longitude)
+	c.note("phone", p.Phone != was.Phone)
+	c.note("notifications_mobile", p.NotificationsMobile != was.NotificationsMobile)
+	c.note("bed_types", !slices.Equal(p.BedTypes, was.BedTypes))
+	c.note("specialisms", !slices.Equal(p.Specialisms, was.Specialisms))
+	c.note("age_groups", !slices.Equal(p.AgeGroups, was.AgeGroups))
+	c.note("active", p.Active != was.Active)
+	return c
+}
+
+// changes collects the names of the fields a change touched.
+type changes []string
+
+// note adds field when it changed.
+func (c *changes) note(field string, changed bool) {
+	if changed {
+		*c = append(*c, field)
+	}
 }
 
 func set[T any](dst *T, v *T) {

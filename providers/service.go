@@ -9,7 +9,9 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/paging"
@@ -24,7 +26,11 @@ type Options struct {
 	Locator contact.Locator
 }
 
-// Service manages care homes, their contracts and beds.
+// Service manages care homes, their contracts and beds. Every change is
+// made by someone (an accounts.Principal: staff, or the command line), and
+// recorded in the audit log in the change's own transaction: what was
+// created, or the names of the fields a change touched. Who may make a
+// change is for the caller to decide.
 type Service struct {
 	db   *bun.DB
 	now  calendar.Clock
@@ -45,6 +51,14 @@ func NewServiceWith(db *bun.DB, opts Options) *Service {
 	return &Service{db: db, now: opts.Clock, opts: opts}
 }
 
+// The audit log's names for what this package keeps.
+const (
+	auditProvider = "provider"
+	auditContract = "contract"
+	auditBed      = "bed"
+	auditClosure  = "closure"
+)
+
 // ProviderFilter narrows a list of care homes.
 type ProviderFilter struct {
 	Query  string // part of the name, any case
@@ -58,18 +72,18 @@ type ProviderFilter struct {
 // lookup cannot answer, or ErrPossibleDuplicate for a home with the name
 // (in any case) and postcode of one already listed: ask whether it is the
 // same home, and if it is not, add it with CreateProviderConfirmed.
-func (s *Service) CreateProvider(ctx context.Context, in ProviderInput) (Provider, error) {
-	return s.createProvider(ctx, in, false)
+func (s *Service) CreateProvider(ctx context.Context, actor accounts.Principal, in ProviderInput) (Provider, error) {
+	return s.createProvider(ctx, actor, in, false)
 }
 
 // CreateProviderConfirmed is CreateProvider for a home that staff, asked
 // by ErrPossibleDuplicate, have said is not the one already listed with its
 // name and postcode.
-func (s *Service) CreateProviderConfirmed(ctx context.Context, in ProviderInput) (Provider, error) {
-	return s.createProvider(ctx, in, true)
+func (s *Service) CreateProviderConfirmed(ctx context.Context, actor accounts.Principal, in ProviderInput) (Provider, error) {
+	return s.createProvider(ctx, actor, in, true)
 }
 
-func (s *Service) createProvider(ctx context.Context, in ProviderInput, confirmedNew bool) (Provider, error) {
+func (s *Service) createProvider(ctx context.Context, actor accounts.Principal, in ProviderInput, confirmedNew bool) (Provider, error) {
 	found, err := contact.Locate(ctx, s.opts.Locator, in.Postcode, in.Latitude != nil || in.Longitude != nil)
 	if err != nil {
 		return Provider{}, err
@@ -78,14 +92,24 @@ func (s *Service) createProvider(ctx context.Context, in ProviderInput, confirme
 	if err != nil {
 		return Provider{}, err
 	}
-	if !confirmedNew {
-		if err := checkNotListed(ctx, s.db, p); err != nil {
-			return Provider{}, err
-		}
-	}
 	p.CreatedAt = s.now().UTC()
 	p.UpdatedAt = p.CreatedAt
-	if err := insertProvider(ctx, s.db, &p); err != nil {
+	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+		if !confirmedNew {
+			if err := checkNotListed(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		if err := insertProvider(ctx, tx, &p); err != nil {
+			return err
+		}
+		reason := ""
+		if confirmedNew {
+			reason = "confirmed as a different home from one of the same name at the postcode"
+		}
+		return audit.Record(ctx, tx, p.CreatedAt, actor, audit.HomeCreated, auditProvider, p.ID, reason)
+	})
+	if err != nil {
 		return Provider{}, err
 	}
 	return p, nil
@@ -112,8 +136,9 @@ func (s *Service) Providers(ctx context.Context, f ProviderFilter) (paging.Page[
 // lookup, and needs a position otherwise. It returns ErrProviderNotFound, an
 // Invalid error naming every bad field (including a bed type that beds
 // still use), or contact.ErrLookupDown; nothing is changed when anything is
-// wrong.
-func (s *Service) UpdateProvider(ctx context.Context, id int64, patch ProviderPatch) (Provider, error) {
+// wrong. A patch that changes nothing writes nothing, to the home or the
+// audit log.
+func (s *Service) UpdateProvider(ctx context.Context, actor accounts.Principal, id int64, patch ProviderPatch) (Provider, error) {
 	// Looked up before the transaction, which must not wait on the network.
 	found, err := contact.LocateChange(ctx, s.opts.Locator, patch.Postcode, patch.Latitude, patch.Longitude, func() (string, error) {
 		p, err := providerByID(ctx, s.db, id)
@@ -125,9 +150,10 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, patch ProviderPa
 	var p Provider
 	err = s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if p, err = providerByID(ctx, tx, id); err != nil {
+		if p, err = providerForChange(ctx, tx, id); err != nil {
 			return err
 		}
+		was := p
 		if err := p.apply(patch, found); err != nil {
 			return err
 		}
@@ -136,10 +162,20 @@ func (s *Service) UpdateProvider(ctx context.Context, id int64, patch ProviderPa
 				return err
 			}
 		}
+		fields := p.changedFrom(was)
+		if len(fields) == 0 {
+			return nil
+		}
 		p.UpdatedAt = s.now().UTC()
-		return updateProvider(ctx, tx, &p)
+		if err := updateProvider(ctx, tx, &p); err != nil {
+			return err
+		}
+		return audit.RecordChange(ctx, tx, p.UpdatedAt, actor, audit.HomeChanged, auditProvider, p.ID, fields, "")
 	})
-	return p, err
+	if err != nil {
+		return Provider{}, err
+	}
+	return p, nil
 }
 
 // checkNotListed returns ErrPossibleDuplicate when a home of p's name (in
@@ -175,7 +211,7 @@ func checkBedTypesInUse(ctx context.Context, db bun.IDB, p Provider) error {
 
 // CreateContract records a contract with a care home. It returns
 // ErrProviderNotFound, ErrReferenceTaken, or an Invalid error.
-func (s *Service) CreateContract(ctx context.Context, providerID int64, in ContractInput) (Contract, error) {
+func (s *Service) CreateContract(ctx context.Context, actor accounts.Principal, providerID int64, in ContractInput) (Contract, error) {
 	c, err := newContract(providerID, in)
 	if err != nil {
 		return Contract{}, err
@@ -186,9 +222,15 @@ func (s *Service) CreateContract(ctx context.Context, providerID int64, in Contr
 		if _, err := providerByID(ctx, tx, providerID); err != nil {
 			return err
 		}
-		return insertContract(ctx, tx, &c)
+		if err := insertContract(ctx, tx, &c); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, c.CreatedAt, actor, audit.ContractCreated, auditContract, c.ID, "")
 	})
-	return c, err
+	if err != nil {
+		return Contract{}, err
+	}
+	return c, nil
 }
 
 // BedCount is how many beds a care home has in use: active beds under an
@@ -236,20 +278,26 @@ func (s *Service) BedCounts(ctx context.Context, homeIDs []int64) (map[int64]Bed
 // A new rate applies to stays booked from now on; stays already booked keep
 // the rate they were booked at. It returns ErrContractNotFound,
 // ErrReferenceTaken, or an Invalid error; nothing changes when anything is
-// wrong.
+// wrong. A patch that changes nothing writes nothing, to the contract or
+// the audit log.
 //
 // Bookings take the contract's row lock shared (booking.lockBedContract)
 // before checking a bed, so a booking and a change racing for the same
 // night go one after the other: whichever comes second sees the first.
-func (s *Service) UpdateContract(ctx context.Context, id int64, patch ContractPatch) (Contract, error) {
+func (s *Service) UpdateContract(ctx context.Context, actor accounts.Principal, id int64, patch ContractPatch) (Contract, error) {
 	var c Contract
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if c, err = contractForUpdate(ctx, tx, id); err != nil {
 			return err
 		}
+		was := c
 		if err := c.apply(patch); err != nil {
 			return err
+		}
+		fields := c.changedFrom(was)
+		if len(fields) == 0 {
+			return nil
 		}
 		today := calendar.Today(s.now)
 		stays, err := staysOutsideContract(ctx, tx, c, today)
@@ -260,9 +308,15 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, patch ContractPa
 			return ErrContractHasStays.Reason("%s", staysInTheWay(c, stays, today))
 		}
 		c.UpdatedAt = s.now().UTC()
-		return updateContract(ctx, tx, &c)
+		if err := updateContract(ctx, tx, &c); err != nil {
+			return err
+		}
+		return audit.RecordChange(ctx, tx, c.UpdatedAt, actor, audit.ContractChanged, auditContract, c.ID, fields, "")
 	})
-	return c, err
+	if err != nil {
+		return Contract{}, err
+	}
+	return c, nil
 }
 
 // staysInTheWay says which stays stop a contract change, naming up to
@@ -310,7 +364,7 @@ func (s *Service) Contracts(ctx context.Context, providerID int64, page paging.R
 // CreateBed adds a bed to a care home under one of its contracts. It returns
 // ErrProviderNotFound, ErrLabelTaken, or an Invalid error naming every bad
 // field (a contract with another home among them).
-func (s *Service) CreateBed(ctx context.Context, providerID int64, in BedInput) (Bed, error) {
+func (s *Service) CreateBed(ctx context.Context, actor accounts.Principal, providerID int64, in BedInput) (Bed, error) {
 	b := newBed(providerID, in)
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		home, err := providerByID(ctx, tx, providerID)
@@ -326,9 +380,15 @@ func (s *Service) CreateBed(ctx context.Context, providerID int64, in BedInput) 
 		}
 		b.CreatedAt = s.now().UTC()
 		b.UpdatedAt = b.CreatedAt
-		return insertBed(ctx, tx, &b)
+		if err := insertBed(ctx, tx, &b); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, b.CreatedAt, actor, audit.BedCreated, auditBed, b.ID, "")
 	})
-	return b, err
+	if err != nil {
+		return Bed{}, err
+	}
+	return b, nil
 }
 
 // Bed returns one bed, or ErrBedNotFound.
@@ -351,14 +411,16 @@ func (s *Service) Beds(ctx context.Context, providerID int64, page paging.Reques
 }
 
 // UpdateBed changes a bed. It returns ErrBedNotFound, ErrLabelTaken, or an
-// Invalid error; nothing is changed when anything is wrong.
-func (s *Service) UpdateBed(ctx context.Context, id int64, patch BedPatch) (Bed, error) {
+// Invalid error; nothing is changed when anything is wrong. A patch that
+// changes nothing writes nothing, to the bed or the audit log.
+func (s *Service) UpdateBed(ctx context.Context, actor accounts.Principal, id int64, patch BedPatch) (Bed, error) {
 	var b Bed
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if b, err = bedByID(ctx, tx, id); err != nil {
+		if b, err = bedForChange(ctx, tx, id); err != nil {
 			return err
 		}
+		was := b
 		b.apply(patch)
 		home, err := providerByID(ctx, tx, b.ProviderID)
 		if err != nil {
@@ -371,10 +433,20 @@ func (s *Service) UpdateBed(ctx context.Context, id int64, patch BedPatch) (Bed,
 		if err := b.check(home, contract); err != nil {
 			return err
 		}
+		fields := b.changedFrom(was)
+		if len(fields) == 0 {
+			return nil
+		}
 		b.UpdatedAt = s.now().UTC()
-		return updateBed(ctx, tx, &b)
+		if err := updateBed(ctx, tx, &b); err != nil {
+			return err
+		}
+		return audit.RecordChange(ctx, tx, b.UpdatedAt, actor, audit.BedChanged, auditBed, b.ID, fields, "")
 	})
-	return b, err
+	if err != nil {
+		return Bed{}, err
+	}
+	return b, nil
 }
 
 // optionalContract returns the contract with id, or nil when there is none
@@ -410,7 +482,7 @@ func optionalContract(ctx context.Context, db bun.IDB, id int64) (*Contract, err
 // (booking.lockPlace) before its last check that the nights are free,
 // which reads closures. Whichever comes second sees the first, so no
 // booked night is ever left inside a closure unknown to staff.
-func (s *Service) CreateClosure(ctx context.Context, providerID int64, in ClosureInput) (Closure, error) {
+func (s *Service) CreateClosure(ctx context.Context, actor accounts.Principal, providerID int64, in ClosureInput) (Closure, error) {
 	today := calendar.Today(s.now)
 	c, err := newClosure(providerID, in, today)
 	if err != nil {
@@ -441,7 +513,10 @@ func (s *Service) CreateClosure(ctx context.Context, providerID int64, in Closur
 			return ErrClosureHasStays.Reason("%s", staysNamed(c.StaysInTheWay))
 		}
 		c.CreatedAt = s.now().UTC()
-		return insertClosure(ctx, tx, &c)
+		if err := insertClosure(ctx, tx, &c); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, c.CreatedAt, actor, audit.ClosureCreated, auditClosure, c.ID, c.auditWords())
 	})
 	if errors.Is(err, ErrClosureHasStays) {
 		return Closure{ProviderID: c.ProviderID, BedID: c.BedID, BedLabel: c.BedLabel, StartsOn: c.StartsOn, EndsOn: c.EndsOn,
@@ -485,7 +560,7 @@ func (s *Service) Closures(ctx context.Context, providerID int64) ([]Closure, er
 // returns ErrClosureNotFound, ErrClosureOver for a closure whose nights
 // are all past, or an Invalid error naming from for a date before today
 // or after the closure ends.
-func (s *Service) LiftClosure(ctx context.Context, id int64, from calendar.Date) (c Closure, deleted bool, err error) {
+func (s *Service) LiftClosure(ctx context.Context, actor accounts.Principal, id int64, from calendar.Date) (c Closure, deleted bool, err error) {
 	today := calendar.Today(s.now)
 	if from.IsZero() {
 		from = today
@@ -504,10 +579,19 @@ func (s *Service) LiftClosure(ctx context.Context, id int64, from calendar.Date)
 			return apperr.Invalidf("from", "The closure already ends on %s; lift it from that night or earlier.", c.EndsOn.Long())
 		case !from.After(c.StartsOn):
 			deleted = true
-			return deleteClosure(ctx, tx, c.ID)
+			if err := deleteClosure(ctx, tx, c.ID); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, s.now(), actor, audit.ClosureLifted, auditClosure, c.ID,
+				fmt.Sprintf("lifted before it began (it was to run %s to %s)", c.StartsOn.Long(), c.EndsOn.Long()))
 		}
+		was := c.EndsOn
 		c.EndsOn = from.AddDays(-1)
-		return updateClosureEnd(ctx, tx, c)
+		if err := updateClosureEnd(ctx, tx, c); err != nil {
+			return err
+		}
+		return audit.RecordChange(ctx, tx, s.now(), actor, audit.ClosureLifted, auditClosure, c.ID, []string{"ends_on"},
+			fmt.Sprintf("lifted from %s (it was to run to %s)", from.Long(), was.Long()))
 	})
 	if err != nil {
 		return Closure{}, false, err

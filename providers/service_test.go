@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/uptrace/bun"
 
+	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations/dbtest"
@@ -18,6 +19,9 @@ import (
 )
 
 var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// admin is who makes the changes, for the audit log.
+var admin = accounts.Principal{Kind: accounts.SubjectStaff, ID: 1, Name: "Ade", Role: accounts.RoleAdmin}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -41,7 +45,7 @@ func validHome() providers.ProviderInput {
 
 func mustCreateProvider(t *testing.T, svc *providers.Service, in providers.ProviderInput) providers.Provider {
 	t.Helper()
-	p, err := svc.CreateProvider(context.Background(), in)
+	p, err := svc.CreateProvider(context.Background(), admin, in)
 	if err != nil {
 		t.Fatalf("CreateProvider: %v", err)
 	}
@@ -50,7 +54,7 @@ func mustCreateProvider(t *testing.T, svc *providers.Service, in providers.Provi
 
 func mustCreateContract(t *testing.T, svc *providers.Service, providerID int64, ref string) providers.Contract {
 	t.Helper()
-	c, err := svc.CreateContract(context.Background(), providerID, providers.ContractInput{
+	c, err := svc.CreateContract(context.Background(), admin, providerID, providers.ContractInput{
 		Kind: providers.KindBlock, Reference: ref, StartsOn: date("2027-04-01"), EndsOn: date("2028-03-31"), NightlyRatePence: ptr(int64(14500)),
 	})
 	if err != nil {
@@ -101,7 +105,7 @@ func TestService_CreateProvider(t *testing.T) {
 				Name: " ", Postcode: "LS1", Latitude: ptr(91.0), Phone: "12",
 				BedTypes: []string{"hotel"}, Specialisms: []string{"dementia", "dementia"}, AgeGroups: []string{},
 			}
-			_, err := svc.CreateProvider(context.Background(), in)
+			_, err := svc.CreateProvider(context.Background(), admin, in)
 			want := []string{"name", "address", "postcode", "latitude", "longitude", "phone", "bed_types[0]", "specialisms[1]", "age_groups"}
 			if diff := cmp.Diff(want, fieldsOf(t, err)); diff != "" {
 				t.Errorf("bad fields (-want +got):\n%s", diff)
@@ -122,7 +126,7 @@ func TestService_UpdateProvider(t *testing.T) {
 		svc := newService(db)
 		p := mustCreateProvider(t, svc, validHome())
 
-		got, err := svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{Name: ptr("Meadow View House"), Active: ptr(false)})
+		got, err := svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{Name: ptr("Meadow View House"), Active: ptr(false)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,11 +134,11 @@ func TestService_UpdateProvider(t *testing.T) {
 			t.Errorf("after patch: %+v", got)
 		}
 
-		if _, err := svc.UpdateProvider(ctx, p.ID+99, providers.ProviderPatch{Name: ptr("X")}); !errors.Is(err, providers.ErrProviderNotFound) {
+		if _, err := svc.UpdateProvider(ctx, admin, p.ID+99, providers.ProviderPatch{Name: ptr("X")}); !errors.Is(err, providers.ErrProviderNotFound) {
 			t.Errorf("unknown home: err = %v, want ErrProviderNotFound", err)
 		}
 
-		_, err = svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{Name: ptr("Changed"), Postcode: ptr("nowhere")})
+		_, err = svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{Name: ptr("Changed"), Postcode: ptr("nowhere")})
 		if diff := cmp.Diff([]string{"postcode"}, fieldsOf(t, err)); diff != "" {
 			t.Errorf("bad fields (-want +got):\n%s", diff)
 		}
@@ -145,10 +149,10 @@ func TestService_UpdateProvider(t *testing.T) {
 
 		t.Run("a bed type in use cannot be removed", func(t *testing.T) {
 			c := mustCreateContract(t, svc, p.ID, "BLK-1")
-			if _, err := svc.CreateBed(ctx, p.ID, providers.BedInput{Label: "Room 1", ContractID: c.ID, BedType: "residential_dementia"}); err != nil {
+			if _, err := svc.CreateBed(ctx, admin, p.ID, providers.BedInput{Label: "Room 1", ContractID: c.ID, BedType: "residential_dementia"}); err != nil {
 				t.Fatal(err)
 			}
-			_, err := svc.UpdateProvider(ctx, p.ID, providers.ProviderPatch{BedTypes: &[]string{"residential"}})
+			_, err := svc.UpdateProvider(ctx, admin, p.ID, providers.ProviderPatch{BedTypes: &[]string{"residential"}})
 			if diff := cmp.Diff([]string{"bed_types"}, fieldsOf(t, err)); diff != "" {
 				t.Errorf("bad fields (-want +got):\n%s", diff)
 			}
@@ -192,7 +196,7 @@ func TestService_CreateContract(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				_, err := svc.CreateContract(ctx, p.ID, tt.in)
+				_, err := svc.CreateContract(ctx, admin, p.ID, tt.in)
 				if diff := cmp.Diff(tt.want, fieldsOf(t, err)); diff != "" {
 					t.Errorf("bad fields (-want +got):\n%s", diff)
 				}
@@ -203,19 +207,19 @@ func TestService_CreateContract(t *testing.T) {
 		}
 
 		t.Run("one-night spot contract at rate zero is fine", func(t *testing.T) {
-			_, err := svc.CreateContract(ctx, p.ID, providers.ContractInput{Kind: "spot", Reference: "SPOT-1", StartsOn: date("2027-01-01"), EndsOn: date("2027-01-01"), NightlyRatePence: ptr(int64(0))})
+			_, err := svc.CreateContract(ctx, admin, p.ID, providers.ContractInput{Kind: "spot", Reference: "SPOT-1", StartsOn: date("2027-01-01"), EndsOn: date("2027-01-01"), NightlyRatePence: ptr(int64(0))})
 			if err != nil {
 				t.Error(err)
 			}
 		})
 		t.Run("reference taken", func(t *testing.T) {
-			_, err := svc.CreateContract(ctx, p.ID, providers.ContractInput{Kind: "block", Reference: "BLK-2027-01", StartsOn: date("2027-01-01"), EndsOn: date("2027-12-31"), NightlyRatePence: ptr(int64(1))})
+			_, err := svc.CreateContract(ctx, admin, p.ID, providers.ContractInput{Kind: "block", Reference: "BLK-2027-01", StartsOn: date("2027-01-01"), EndsOn: date("2027-12-31"), NightlyRatePence: ptr(int64(1))})
 			if !errors.Is(err, providers.ErrReferenceTaken) {
 				t.Errorf("err = %v, want ErrReferenceTaken", err)
 			}
 		})
 		t.Run("unknown home", func(t *testing.T) {
-			_, err := svc.CreateContract(ctx, p.ID+99, providers.ContractInput{Kind: "block", Reference: "Z", StartsOn: date("2027-01-01"), EndsOn: date("2027-12-31"), NightlyRatePence: ptr(int64(1))})
+			_, err := svc.CreateContract(ctx, admin, p.ID+99, providers.ContractInput{Kind: "block", Reference: "Z", StartsOn: date("2027-01-01"), EndsOn: date("2027-12-31"), NightlyRatePence: ptr(int64(1))})
 			if !errors.Is(err, providers.ErrProviderNotFound) {
 				t.Errorf("err = %v, want ErrProviderNotFound", err)
 			}
@@ -237,7 +241,7 @@ func TestService_Beds(t *testing.T) {
 		contract := mustCreateContract(t, svc, home.ID, "BLK-HOME")
 		otherContract := mustCreateContract(t, svc, other.ID, "BLK-OTHER")
 
-		bed, err := svc.CreateBed(ctx, home.ID, providers.BedInput{
+		bed, err := svc.CreateBed(ctx, admin, home.ID, providers.BedInput{
 			Label: " Room 4 ", ContractID: contract.ID, BedType: "residential", Features: []string{"hoist", "en_suite"}, EmergencyReserved: true,
 		})
 		if err != nil {
@@ -248,7 +252,7 @@ func TestService_Beds(t *testing.T) {
 		}
 
 		t.Run("contract of another home, type not offered, unknown feature", func(t *testing.T) {
-			_, err := svc.CreateBed(ctx, home.ID, providers.BedInput{Label: "Room 5", ContractID: otherContract.ID, BedType: "nursing", Features: []string{"jacuzzi"}})
+			_, err := svc.CreateBed(ctx, admin, home.ID, providers.BedInput{Label: "Room 5", ContractID: otherContract.ID, BedType: "nursing", Features: []string{"jacuzzi"}})
 			if diff := cmp.Diff([]string{"contract_id", "bed_type", "features[0]"}, fieldsOf(t, err)); diff != "" {
 				t.Errorf("bad fields (-want +got):\n%s", diff)
 			}
@@ -257,30 +261,30 @@ func TestService_Beds(t *testing.T) {
 			}
 		})
 		t.Run("unknown contract", func(t *testing.T) {
-			_, err := svc.CreateBed(ctx, home.ID, providers.BedInput{Label: "Room 6", ContractID: 9999, BedType: "residential"})
+			_, err := svc.CreateBed(ctx, admin, home.ID, providers.BedInput{Label: "Room 6", ContractID: 9999, BedType: "residential"})
 			if diff := cmp.Diff([]string{"contract_id"}, fieldsOf(t, err)); diff != "" {
 				t.Errorf("bad fields (-want +got):\n%s", diff)
 			}
 		})
 		t.Run("label taken in the same home", func(t *testing.T) {
-			_, err := svc.CreateBed(ctx, home.ID, providers.BedInput{Label: "Room 4", ContractID: contract.ID, BedType: "residential"})
+			_, err := svc.CreateBed(ctx, admin, home.ID, providers.BedInput{Label: "Room 4", ContractID: contract.ID, BedType: "residential"})
 			if !errors.Is(err, providers.ErrLabelTaken) {
 				t.Errorf("err = %v, want ErrLabelTaken", err)
 			}
 		})
 		t.Run("update", func(t *testing.T) {
-			got, err := svc.UpdateBed(ctx, bed.ID, providers.BedPatch{EmergencyReserved: ptr(false), Features: &[]string{"ground_floor"}})
+			got, err := svc.UpdateBed(ctx, admin, bed.ID, providers.BedPatch{EmergencyReserved: ptr(false), Features: &[]string{"ground_floor"}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got.EmergencyReserved || !cmp.Equal(got.Features, []string{"ground_floor"}) || got.Label != "Room 4" {
 				t.Errorf("after update: %+v", got)
 			}
-			_, err = svc.UpdateBed(ctx, bed.ID, providers.BedPatch{ContractID: &otherContract.ID})
+			_, err = svc.UpdateBed(ctx, admin, bed.ID, providers.BedPatch{ContractID: &otherContract.ID})
 			if diff := cmp.Diff([]string{"contract_id"}, fieldsOf(t, err)); diff != "" {
 				t.Errorf("moving to another home's contract (-want +got):\n%s", diff)
 			}
-			if _, err := svc.UpdateBed(ctx, 9999, providers.BedPatch{}); !errors.Is(err, providers.ErrBedNotFound) {
+			if _, err := svc.UpdateBed(ctx, admin, 9999, providers.BedPatch{}); !errors.Is(err, providers.ErrBedNotFound) {
 				t.Errorf("unknown bed: err = %v", err)
 			}
 		})

@@ -24,8 +24,24 @@ func updateProvider(ctx context.Context, db bun.IDB, p *Provider) error {
 }
 
 func providerByID(ctx context.Context, db bun.IDB, id int64) (Provider, error) {
+	return readProvider(ctx, db, id, false)
+}
+
+// providerForChange reads a care home to change it and, on PostgreSQL, locks
+// its row until the transaction ends, so that two changes racing go one
+// after the other and each is recorded against what it really changed.
+// The lock (NO KEY UPDATE) lets contracts and beds be added meanwhile.
+func providerForChange(ctx context.Context, db bun.IDB, id int64) (Provider, error) {
+	return readProvider(ctx, db, id, true)
+}
+
+func readProvider(ctx context.Context, db bun.IDB, id int64, lock bool) (Provider, error) {
 	var p Provider
-	err := db.NewSelect().Model(&p).Where("id = ?", id).Scan(ctx)
+	q := db.NewSelect().Model(&p).Where("id = ?", id)
+	if lock && db.Dialect().Name() == dialect.PG {
+		q = q.For("NO KEY UPDATE")
+	}
+	err := q.Scan(ctx)
 	if migrations.IsNoRows(err) {
 		return Provider{}, ErrProviderNotFound
 	}
@@ -162,8 +178,22 @@ func updateBed(ctx context.Context, db bun.IDB, b *Bed) error {
 }
 
 func bedByID(ctx context.Context, db bun.IDB, id int64) (Bed, error) {
+	return readBed(ctx, db, id, false)
+}
+
+// bedForChange reads a bed to change it and, on PostgreSQL, locks its row
+// until the transaction ends, as providerForChange does a home's.
+func bedForChange(ctx context.Context, db bun.IDB, id int64) (Bed, error) {
+	return readBed(ctx, db, id, true)
+}
+
+func readBed(ctx context.Context, db bun.IDB, id int64, lock bool) (Bed, error) {
 	var b Bed
-	err := db.NewSelect().Model(&b).Where("id = ?", id).Scan(ctx)
+	q := db.NewSelect().Model(&b).Where("id = ?", id)
+	if lock && db.Dialect().Name() == dialect.PG {
+		q = q.For("NO KEY UPDATE")
+	}
+	err := q.Scan(ctx)
 	if migrations.IsNoRows(err) {
 		return Bed{}, ErrBedNotFound
 	}

@@ -149,7 +149,7 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 	f.bed(t, beech, blkB, "B2", "residential_dementia", false, false)
 	spot := f.contract(t, beech, "spot", "SPOT-B", "2027-01-01", "2027-12-31", 20000)
 	b3 := f.bed(t, beech, spot, "B3", "residential", false, true)
-	if _, err := prov.CreateClosure(ctx, beech.ID, providers.ClosureInput{BedID: &b1.ID, StartsOn: d("2027-04-20"), EndsOn: d("2027-04-22"), Reason: "Redecorating", CreatedBy: 1}); err != nil {
+	if _, err := prov.CreateClosure(ctx, coordinator, beech.ID, providers.ClosureInput{BedID: &b1.ID, StartsOn: d("2027-04-20"), EndsOn: d("2027-04-22"), Reason: "Redecorating", CreatedBy: 1}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -207,7 +207,7 @@ func newFixture(t *testing.T, db *bun.DB) *fixture {
 func (f *fixture) home(t *testing.T, name string) providers.Provider {
 	t.Helper()
 	lat, lon := 53.8008, -1.5491
-	p, err := f.prov.CreateProvider(context.Background(), providers.ProviderInput{
+	p, err := f.prov.CreateProvider(context.Background(), coordinator, providers.ProviderInput{
 		Name: name, Address: "1 Test Road, Leeds", Postcode: "LS1 4AP", Phone: "0113 496 0001",
 		Latitude: &lat, Longitude: &lon,
 		BedTypes:  []string{"residential", "residential_dementia", "nursing", "nursing_dementia"},
@@ -221,7 +221,7 @@ func (f *fixture) home(t *testing.T, name string) providers.Provider {
 
 func (f *fixture) contract(t *testing.T, home providers.Provider, kind, ref, from, to string, rate int64) providers.Contract {
 	t.Helper()
-	c, err := f.prov.CreateContract(context.Background(), home.ID, providers.ContractInput{Kind: kind, Reference: ref, StartsOn: d(from), EndsOn: d(to), NightlyRatePence: ptr(rate)})
+	c, err := f.prov.CreateContract(context.Background(), coordinator, home.ID, providers.ContractInput{Kind: kind, Reference: ref, StartsOn: d(from), EndsOn: d(to), NightlyRatePence: ptr(rate)})
 	if err != nil {
 		t.Fatalf("contract %s: %v", ref, err)
 	}
@@ -230,7 +230,7 @@ func (f *fixture) contract(t *testing.T, home providers.Provider, kind, ref, fro
 
 func (f *fixture) bed(t *testing.T, home providers.Provider, c providers.Contract, label, bedType string, reserved, active bool) providers.Bed {
 	t.Helper()
-	b, err := f.prov.CreateBed(context.Background(), home.ID, providers.BedInput{Label: label, ContractID: c.ID, BedType: bedType, EmergencyReserved: reserved, Active: &active})
+	b, err := f.prov.CreateBed(context.Background(), coordinator, home.ID, providers.BedInput{Label: label, ContractID: c.ID, BedType: bedType, EmergencyReserved: reserved, Active: &active})
 	if err != nil {
 		t.Fatalf("bed %s: %v", label, err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/notify"
@@ -53,7 +54,10 @@ func (o *Options) setDefaults() {
 }
 
 // Service runs shared-lives hosts: their records, approval and review,
-// their calendars and the texts that keep the calendars true.
+// their calendars and the texts that keep the calendars true. Every change
+// to a host's record, and every step of their approval, is recorded in the
+// audit log in the change's own transaction (target kind "host"): a change
+// names the fields it touched, never their values.
 type Service struct {
 	db     *bun.DB
 	notify *notify.Service
@@ -174,6 +178,9 @@ const (
 	maxRanges        = 200
 )
 
+// auditHost is the audit log's name for a host.
+const auditHost = "host"
+
 // replyConfirmed answers a host's YES.
 const replyConfirmed = "Thank you. Your availability is confirmed."
 
@@ -260,7 +267,10 @@ func (s *Service) CreateHost(ctx context.Context, actor accounts.Principal, in H
 		if err := checkMobileUnique(ctx, tx, h); err != nil {
 			return err
 		}
-		return insertHost(ctx, tx, &h)
+		if err := insertHost(ctx, tx, &h); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, h.CreatedAt, actor, audit.HostCreated, auditHost, h.ID, "")
 	})
 	if err != nil {
 		return Host{}, err
@@ -314,7 +324,8 @@ func (s *Service) Hosts(ctx context.Context, actor accounts.Principal, f HostFil
 // ErrMobileTaken, an Invalid error naming every bad field,
 // ErrCapacityBooked for a capacity below the guests booked on some night
 // from today on, or contact.ErrLookupDown; nothing is changed when
-// anything is wrong.
+// anything is wrong. A patch that changes nothing writes nothing, to the
+// host or the audit log.
 func (s *Service) UpdateHost(ctx context.Context, actor accounts.Principal, id int64, patch HostPatch) (Host, error) {
 	if err := mayChangeHosts(actor); err != nil {
 		return Host{}, err
@@ -327,18 +338,18 @@ func (s *Service) UpdateHost(ctx context.Context, actor accounts.Principal, id i
 	if err != nil {
 		return Host{}, err
 	}
-	return s.change(ctx, id, func(ctx context.Context, tx bun.IDB, h *Host) error {
+	return s.change(ctx, actor, id, audit.HostChanged, func(ctx context.Context, tx bun.IDB, h *Host) (string, error) {
 		was := h.Capacity
 		if err := h.apply(patch, found); err != nil {
-			return err
+			return "", err
 		}
 		if h.Capacity < was {
 			// Every guest booked must keep a slot the host still has.
 			if err := fitGuests(ctx, tx, h.ID, h.Capacity, s.today()); err != nil {
-				return err
+				return "", err
 			}
 		}
-		return checkMobileUnique(ctx, tx, *h)
+		return "", checkMobileUnique(ctx, tx, *h)
 	})
 }
 
@@ -362,13 +373,13 @@ func (s *Service) Approve(ctx context.Context, actor accounts.Principal, id int6
 	case due.Before(today):
 		return Host{}, apperr.Invalidf("on", "An approval on %s would already be overdue for review; give a later date.", on.Long())
 	}
-	return s.change(ctx, id, func(_ context.Context, _ bun.IDB, h *Host) error {
+	return s.change(ctx, actor, id, audit.HostApproved, func(_ context.Context, _ bun.IDB, h *Host) (string, error) {
 		if h.Status != StatusApplicant && h.Status != StatusSuspended {
-			return ErrWrongStatus.Reason("Only applicants and suspended hosts can be approved; %s.", statusPhrase(h.Status))
+			return "", ErrWrongStatus.Reason("Only applicants and suspended hosts can be approved; %s.", statusPhrase(h.Status))
 		}
 		h.Status = StatusApproved
 		h.ApprovedOn, h.ReviewDue = &on, &due
-		return nil
+		return fmt.Sprintf("from %s, review due %s", on.Long(), due.Long()), nil
 	})
 }
 
@@ -388,14 +399,14 @@ func (s *Service) Suspend(ctx context.Context, actor accounts.Principal, id int6
 		return Host{}, err
 	}
 	today := s.today()
-	return s.change(ctx, id, func(_ context.Context, _ bun.IDB, h *Host) error {
+	return s.change(ctx, actor, id, audit.HostSuspended, func(_ context.Context, _ bun.IDB, h *Host) (string, error) {
 		if h.Status != StatusApproved {
-			return ErrWrongStatus.Reason("Only approved hosts can be suspended; %s.", statusPhrase(h.Status))
+			return "", ErrWrongStatus.Reason("Only approved hosts can be suspended; %s.", statusPhrase(h.Status))
 		}
 		h.Status = StatusSuspended
 		note := fmt.Sprintf("%s: suspended by %s: %s", today, staffName(actor), reason)
 		h.StaffNotes = strings.TrimSpace(h.StaffNotes + "\n\n" + note)
-		return nil
+		return reason, nil
 	})
 }
 
@@ -407,29 +418,46 @@ func (s *Service) Leave(ctx context.Context, actor accounts.Principal, id int64)
 	if err := mayChangeHosts(actor); err != nil {
 		return Host{}, err
 	}
-	return s.change(ctx, id, func(_ context.Context, _ bun.IDB, h *Host) error {
+	return s.change(ctx, actor, id, audit.HostLeft, func(_ context.Context, _ bun.IDB, h *Host) (string, error) {
 		if h.Status == StatusLeft {
-			return ErrWrongStatus.Reason("This host has already left.")
+			return "", ErrWrongStatus.Reason("This host has already left.")
 		}
 		h.Status = StatusLeft
-		return nil
+		return "", nil
 	})
 }
 
-// change reads host id, locked for the transaction, lets fn change it, and
-// writes it back.
-func (s *Service) change(ctx context.Context, id int64, fn func(ctx context.Context, tx bun.IDB, h *Host) error) (Host, error) {
+// change reads host id, locked for the transaction, lets fn change it,
+// writes it back, and records it in the audit log as actor's action, with
+// the reason fn returns. For audit.HostChanged the entry names the fields
+// changed instead, and a change that touched none writes nothing at all.
+func (s *Service) change(ctx context.Context, actor accounts.Principal, id int64, action string,
+	fn func(ctx context.Context, tx bun.IDB, h *Host) (reason string, err error)) (Host, error) {
 	var h Host
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if h, err = hostByID(ctx, tx, id, true); err != nil {
 			return err
 		}
-		if err := fn(ctx, tx, &h); err != nil {
+		was := h
+		reason, err := fn(ctx, tx, &h)
+		if err != nil {
 			return err
 		}
+		var fields []string
+		if action == audit.HostChanged {
+			if fields = h.changedFrom(was); len(fields) == 0 {
+				return nil
+			}
+		}
 		h.UpdatedAt = s.now().UTC()
-		return updateHost(ctx, tx, &h)
+		if err := updateHost(ctx, tx, &h); err != nil {
+			return err
+		}
+		if action == audit.HostChanged {
+			return audit.RecordChange(ctx, tx, h.UpdatedAt, actor, action, auditHost, h.ID, fields, reason)
+		}
+		return audit.Record(ctx, tx, h.UpdatedAt, actor, action, auditHost, h.ID, reason)
 	})
 	if err != nil {
 		return Host{}, err
@@ -629,6 +657,32 @@ func (h *Host) apply(patch HostPatch, found contact.Located) error {
 		h.tidyNotes(&f)
 	}
 	return f.Err()
+}
+
+// changedFrom names the fields of h's record that differ from was, by the
+// API's names for them, for the audit log: the names only, never the
+// values. The status and approval dates change only by Approve, Suspend and
+// Leave, which are recorded as what they are.
+func (h Host) changedFrom(was Host) []string {
+	var fields []string
+	note := func(field string, changed bool) {
+		if changed {
+			fields = append(fields, field)
+		}
+	}
+	note("name", h.Name != was.Name)
+	note("mobile", h.Mobile != was.Mobile)
+	note("address", h.Address != was.Address)
+	note("postcode", h.Postcode != was.Postcode)
+	note("latitude", h.Latitude != was.Latitude)
+	note("longitude", h.Longitude != was.Longitude)
+	note("capacity", h.Capacity != was.Capacity)
+	note("skills", !slices.Equal(h.Skills, was.Skills))
+	note("offers", !slices.Equal(h.Offers, was.Offers))
+	note("home_facts", !slices.Equal(h.HomeFacts, was.HomeFacts))
+	note("age_groups", !slices.Equal(h.AgeGroups, was.AgeGroups))
+	note("staff_notes", h.StaffNotes != was.StaffNotes)
+	return fields
 }
 
 // tidy normalises what people typed and adds an error for every rule

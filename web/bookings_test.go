@@ -33,24 +33,28 @@ type bookingWorld struct {
 	arrive, depart string
 }
 
+// setUpBy is who the tests' care homes are added by, for the audit log:
+// the command line, so that staff's own entries are theirs alone.
+var setUpBy = accounts.CommandLine("test set-up")
+
 func newBookingWorld(t *testing.T, s *testServer) bookingWorld {
 	t.Helper()
 	ctx := context.Background()
 	lat, lon, rate := 53.80, -1.55, int64(15000)
-	home, err := s.providers.CreateProvider(ctx, providers.ProviderInput{Name: "Oakwood House", Address: "1 Road, Leeds", Postcode: "LS1 4AP",
+	home, err := s.providers.CreateProvider(ctx, setUpBy, providers.ProviderInput{Name: "Oakwood House", Address: "1 Road, Leeds", Postcode: "LS1 4AP",
 		Latitude: &lat, Longitude: &lon, Phone: "0113 496 0001", BedTypes: []string{"residential"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	today := calendar.Today(calendar.SystemClock)
-	contract, err := s.providers.CreateContract(ctx, home.ID, providers.ContractInput{Kind: "block", Reference: "BLK-WEB",
+	contract, err := s.providers.CreateContract(ctx, setUpBy, home.ID, providers.ContractInput{Kind: "block", Reference: "BLK-WEB",
 		StartsOn: today, EndsOn: today.AddDays(400), NightlyRatePence: &rate})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := bookingWorld{home: home, arrive: today.AddDays(10).String(), depart: today.AddDays(12).String()}
 	for _, label := range []string{"Room 1", "Room 2"} {
-		b, err := s.providers.CreateBed(ctx, home.ID, providers.BedInput{Label: label, ContractID: contract.ID, BedType: "residential"})
+		b, err := s.providers.CreateBed(ctx, setUpBy, home.ID, providers.BedInput{Label: label, ContractID: contract.ID, BedType: "residential"})
 		if err != nil {
 			t.Fatal(err)
 		}

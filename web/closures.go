@@ -103,7 +103,7 @@ func (s *Server) createClosure(c *fiber.Ctx) error {
 		BedID: req.BedID, Reason: req.Reason, CreatedBy: principal(c).ID, ConfirmStaysInTheWay: req.ConfirmStaysInTheWay,
 		StartsOn: parseDate(&dates, "starts_on", req.StartsOn), EndsOn: parseDate(&dates, "ends_on", req.EndsOn),
 	}
-	cl, err := s.providers.CreateClosure(c.UserContext(), providerID, in)
+	cl, err := s.providers.CreateClosure(c.UserContext(), principal(c), providerID, in)
 	if err != nil {
 		return withDateErrors(err, dates)
 	}
@@ -138,7 +138,7 @@ func (s *Server) liftClosure(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	if _, _, err := s.providers.LiftClosure(c.UserContext(), id, from); err != nil {
+	if _, _, err := s.providers.LiftClosure(c.UserContext(), principal(c), id, from); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -124,7 +124,7 @@ func TestClosuresAPI(t *testing.T) {
 func (fz *fuzzer) newClosure() string {
 	fz.t.Helper()
 	night := calendar.Today(calendar.SystemClock).AddDays(365)
-	cl, err := fz.s.providers.CreateClosure(context.Background(), fz.w.home.ID, providers.ClosureInput{StartsOn: night, EndsOn: night, Reason: "A closure to lift"})
+	cl, err := fz.s.providers.CreateClosure(context.Background(), setUpBy, fz.w.home.ID, providers.ClosureInput{StartsOn: night, EndsOn: night, Reason: "A closure to lift"})
 	if err != nil {
 		fz.t.Fatal(err)
 	}

@@ -121,7 +121,7 @@ func (fz *fuzzer) newWorld() {
 	for i := range 3 {
 		var beds [2]int64
 		for j := range beds {
-			bed, err := s.providers.CreateBed(ctx, w.home.ID, providers.BedInput{Label: fmt.Sprintf("Spare %d.%d", i, j), ContractID: w.beds[0].ContractID, BedType: "residential"})
+			bed, err := s.providers.CreateBed(ctx, setUpBy, w.home.ID, providers.BedInput{Label: fmt.Sprintf("Spare %d.%d", i, j), ContractID: w.beds[0].ContractID, BedType: "residential"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -172,7 +172,7 @@ func (s *Server) createProvider(c *fiber.Ctx) error {
 	if c.Query("new_home_confirmed") == "true" {
 		create = s.providers.CreateProviderConfirmed
 	}
-	p, err := create(c.UserContext(), providers.ProviderInput(req))
+	p, err := create(c.UserContext(), principal(c), providers.ProviderInput(req))
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (s *Server) updateProvider(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := s.providers.UpdateProvider(c.UserContext(), id, providers.ProviderPatch(req))
+	p, err := s.providers.UpdateProvider(c.UserContext(), principal(c), id, providers.ProviderPatch(req))
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (s *Server) createContract(c *fiber.Ctx) error {
 		Kind: req.Kind, Reference: req.Reference, NightlyRatePence: req.NightlyRatePence,
 		StartsOn: parseDate(&dates, "starts_on", req.StartsOn), EndsOn: parseDate(&dates, "ends_on", req.EndsOn),
 	}
-	contract, err := s.providers.CreateContract(c.UserContext(), providerID, in)
+	contract, err := s.providers.CreateContract(c.UserContext(), principal(c), providerID, in)
 	if err != nil {
 		return withDateErrors(err, dates)
 	}
@@ -285,7 +285,7 @@ func (s *Server) updateContract(c *fiber.Ctx) error {
 	if err := dates.Err(); err != nil {
 		return err
 	}
-	contract, err := s.providers.UpdateContract(c.UserContext(), id, patch)
+	contract, err := s.providers.UpdateContract(c.UserContext(), principal(c), id, patch)
 	if err != nil {
 		return err
 	}
@@ -335,7 +335,7 @@ func (s *Server) createBed(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	b, err := s.providers.CreateBed(c.UserContext(), providerID, providers.BedInput(req))
+	b, err := s.providers.CreateBed(c.UserContext(), principal(c), providerID, providers.BedInput(req))
 	if err != nil {
 		return err
 	}
@@ -385,7 +385,7 @@ func (s *Server) updateBed(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	b, err := s.providers.UpdateBed(c.UserContext(), id, providers.BedPatch(req))
+	b, err := s.providers.UpdateBed(c.UserContext(), principal(c), id, providers.BedPatch(req))
 	if err != nil {
 		return err
 	}

@@ -94,6 +94,10 @@ var demoHomes = []demoHome{
 	},
 }
 
+// demoOperator is who the demo's care homes, contracts and beds are added
+// by, in the audit log: the command line, as for `respite users`.
+var demoOperator = accounts.CommandLine("demo data")
+
 // loadDemo creates whatever part of the demo data is missing and prints the
 // demo sign-ins.
 func loadDemo(ctx context.Context, a *app, out io.Writer) error {
@@ -119,7 +123,7 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 			created++
 		}
 		rate := h.ratePence
-		contract, err := a.providers.CreateContract(ctx, home.ID, providers.ContractInput{
+		contract, err := a.providers.CreateContract(ctx, demoOperator, home.ID, providers.ContractInput{
 			Kind: providers.KindBlock, Reference: h.contract, NightlyRatePence: &rate,
 			// A contract running from the start of this month a year ago
 			// (the demo's history, demo_history.go) until two years from
@@ -137,7 +141,7 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 			// A demo loaded before it had a history: the contract covers
 			// the history's year too.
 			if starts := demoContractStarts(today); starts.Before(contract.StartsOn) {
-				if contract, err = a.providers.UpdateContract(ctx, contract.ID, providers.ContractPatch{StartsOn: &starts}); err != nil {
+				if contract, err = a.providers.UpdateContract(ctx, demoOperator, contract.ID, providers.ContractPatch{StartsOn: &starts}); err != nil {
 					return fmt.Errorf("demo contract %s: %w", h.contract, err)
 				}
 			}
@@ -145,7 +149,7 @@ func loadDemo(ctx context.Context, a *app, out io.Writer) error {
 			return fmt.Errorf("demo contract %s: %w", h.contract, err)
 		}
 		for _, b := range h.beds {
-			_, err := a.providers.CreateBed(ctx, home.ID, providers.BedInput{
+			_, err := a.providers.CreateBed(ctx, demoOperator, home.ID, providers.BedInput{
 				Label: b.label, ContractID: contract.ID, BedType: b.bedType, Features: b.features, EmergencyReserved: b.emergency,
 			})
 			switch {
@@ -350,7 +354,7 @@ func demoProvider(ctx context.Context, svc *providers.Service, in providers.Prov
 			return p, false, nil
 		}
 	}
-	p, err := svc.CreateProvider(ctx, in)
+	p, err := svc.CreateProvider(ctx, demoOperator, in)
 	return p, err == nil, err
 }
 

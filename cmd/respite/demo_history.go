@@ -544,6 +544,15 @@ func writeSpotHistory(ctx context.Context, tx bun.Tx, r *rand.Rand, duty account
 		if _, err := tx.NewInsert().Model(&bed).Exec(ctx); err != nil {
 			return created, fmt.Errorf("demo spot bed: %w", err)
 		}
+		// As SpotPlacement audits the contract and bed it buys.
+		for _, bought := range []struct {
+			action, kind string
+			id           int64
+		}{{audit.ContractCreated, "contract", contract.ID}, {audit.BedCreated, "bed", bed.ID}} {
+			if err := audit.Record(ctx, tx, placedAt, duty, bought.action, bought.kind, bought.id, "spot purchase, for an emergency placement"); err != nil {
+				return created, err
+			}
+		}
 		key := fmt.Sprintf("%sspot-%d", demoHistoryKey, i+1)
 		b := booking.Booking{Reference: ref, Status: booking.StatusConfirmed, Kind: booking.KindEmergency, PersonID: p.person.ID, CarerID: p.carer.ID,
 			PlaceKind: booking.PlaceBed, PlaceID: bed.ID, Arrive: arrive, Depart: depart, Nights: sp.nights, NightlyRatePence: sp.rate,

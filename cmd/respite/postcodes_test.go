@@ -41,7 +41,7 @@ func TestOpen_PostcodeLookup(t *testing.T) {
 	carer := booking.CarerInput{Name: "Pat Jones", Mobile: "07700 900123", Postcode: "LS7 1AB", AllowanceNights: new(28), AllowanceYearStarts: calendar.Date{Year: 2026, Month: 4, Day: 1}}
 	host := sharedlives.HostInput{Name: "Sue Miller", Mobile: "07700 900301", Postcode: "LS7 1AB", Capacity: new(1), Offers: []string{"short_break"}, AgeGroups: []string{"adults"}}
 
-	p, err := a.providers.CreateProvider(ctx, home)
+	p, err := a.providers.CreateProvider(ctx, coordinator, home)
 	if err != nil {
 		t.Fatalf("CreateProvider: %v", err)
 	}
@@ -66,7 +66,7 @@ func TestOpen_PostcodeLookup(t *testing.T) {
 	carer.Mobile = "07700 900124"
 	host.Mobile = "07700 900302"
 	for who, err := range map[string]error{
-		"home":  second(a.providers.CreateProvider(ctx, home)),
+		"home":  second(a.providers.CreateProvider(ctx, coordinator, home)),
 		"carer": second(a.booking.CreateCarer(ctx, duty, carer)),
 		"host":  second(a.hosts.CreateHost(ctx, coordinator, host)),
 	} {

@@ -72,6 +72,7 @@ var auditGroups = []choiceGroup{
 		{audit.StaffPasswordReset, "Reset a password"},
 		{audit.StaffPasswordChanged, "Changed their password"},
 		{audit.StaffSecondFactorReset, "Reset an authenticator app"},
+		{audit.StaffSecondFactorAdded, "Set up an authenticator app"},
 		{audit.StaffRecoveryCodeUsed, "Used a recovery code"},
 	}},
 }

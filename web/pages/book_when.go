@@ -103,5 +103,5 @@ func (p *Pages) personFor(c *fiber.Ctx, raw string) (booking.Person, error) {
 	if err != nil || id <= 0 {
 		return booking.Person{}, errNoSuchPage
 	}
-	return p.deps.Booking.Person(ctx(c), signedInAs(c), id)
+	return p.deps.Booking.Person(notShown(c), signedInAs(c), id) // no needs shown: not audited
 }

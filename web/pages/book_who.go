@@ -43,7 +43,7 @@ func (p *Pages) showWho(c *fiber.Ctx) error {
 		}
 		carerID = id
 	}
-	people, err := p.deps.Booking.People(ctx(c), who, carerID)
+	people, err := p.deps.Booking.People(notShown(c), who, carerID) // names only: not audited
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/booking"
@@ -53,16 +55,17 @@ func (p *Pages) createCarer(c *fiber.Ctx) error {
 
 // showEditCarer is the carer form filled in with their record.
 func (p *Pages) showEditCarer(c *fiber.Ctx) error {
-	cr, err := p.adminCarer(c)
+	cr, err := p.adminCarer(c, shownOn(c, carerFormRoute))
 	if err != nil {
 		return err
 	}
 	return p.renderCarerForm(c, fiber.StatusOK, &cr, carerFormOf(cr), nil)
 }
 
-// saveCarer saves the changed record.
+// saveCarer saves the changed record. The record is read for its name:
+// the form shows again what was typed, not what is stored.
 func (p *Pages) saveCarer(c *fiber.Ctx) error {
-	cr, err := p.adminCarer(c)
+	cr, err := p.adminCarer(c, notShown(c))
 	if err != nil {
 		return err
 	}
@@ -81,11 +84,12 @@ func (p *Pages) saveCarer(c *fiber.Ctx) error {
 	return redirect(c, "/carers/"+itoa(cr.ID)+"?done=carer-save")
 }
 
-// adminCarer is the carer the path names.
-func (p *Pages) adminCarer(c *fiber.Ctx) (booking.Carer, error) {
+// adminCarer is the carer the path names, read through reads (shownOn or
+// notShown).
+func (p *Pages) adminCarer(c *fiber.Ctx, reads context.Context) (booking.Carer, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return booking.Carer{}, err
 	}
-	return p.deps.Booking.Carer(ctx(c), signedInAs(c), id)
+	return p.deps.Booking.Carer(reads, signedInAs(c), id)
 }

@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/booking"
@@ -19,7 +21,7 @@ type personEditView struct {
 
 // showEditPerson is the person form filled in with their details.
 func (p *Pages) showEditPerson(c *fiber.Ctx) error {
-	cr, person, err := p.carersPerson(c)
+	cr, person, err := p.carersPerson(c, shownOn(c, personFormRoute))
 	if err != nil {
 		return err
 	}
@@ -38,9 +40,10 @@ func (p *Pages) renderEditPerson(c *fiber.Ctx, status int, cr booking.Carer, per
 	return p.render(c, status, "carers-person-edit", v)
 }
 
-// savePerson saves the changed details.
+// savePerson saves the changed details. The person is read for their name:
+// the form shows again what was typed, not what is stored.
 func (p *Pages) savePerson(c *fiber.Ctx) error {
-	cr, person, err := p.carersPerson(c)
+	cr, person, err := p.carersPerson(c, notShown(c))
 	if err != nil {
 		return err
 	}
@@ -61,10 +64,11 @@ func (p *Pages) savePerson(c *fiber.Ctx) error {
 	return redirect(c, "/carers/"+itoa(cr.ID)+"?done=person-save#people")
 }
 
-// carersPerson is the carer and the person the path names; a person who is
-// not that carer's is no page at all.
-func (p *Pages) carersPerson(c *fiber.Ctx) (booking.Carer, booking.Person, error) {
-	cr, err := p.adminCarer(c)
+// carersPerson is the carer and the person the path names, the person read
+// through reads (shownOn or notShown); a person who is not that carer's is
+// no page at all. The page shows the carer's name only.
+func (p *Pages) carersPerson(c *fiber.Ctx, reads context.Context) (booking.Carer, booking.Person, error) {
+	cr, err := p.adminCarer(c, notShown(c))
 	if err != nil {
 		return booking.Carer{}, booking.Person{}, err
 	}
@@ -72,7 +76,7 @@ func (p *Pages) carersPerson(c *fiber.Ctx) (booking.Carer, booking.Person, error
 	if err != nil {
 		return booking.Carer{}, booking.Person{}, err
 	}
-	person, err := p.deps.Booking.Person(ctx(c), signedInAs(c), id)
+	person, err := p.deps.Booking.Person(reads, signedInAs(c), id)
 	if err != nil {
 		return booking.Carer{}, booking.Person{}, err
 	}

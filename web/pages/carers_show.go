@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/booking"
@@ -28,17 +30,37 @@ type personForm struct {
 var personFields = map[string]string{"name": "person-name", "date_of_birth": "person-born-day", "needs": "person-needs",
 	"requirements": "person-requirements", "staff_notes": "person-notes"}
 
+// The routes by which these pages show staff a carer's emergency plan or a
+// person's needs, as the audit log names them (booking.WithReadRoute).
+const (
+	carerPageRoute  = "carer's page"
+	carerFormRoute  = "form to change a carer's record"
+	personFormRoute = "form to change a cared-for person's details"
+)
+
+// shownOn is the request's context for reading carers' records to show
+// them on route: each emergency plan and person's needs read is audited.
+func shownOn(c *fiber.Ctx, route string) context.Context {
+	return booking.WithReadRoute(ctx(c), route)
+}
+
+// notShown is the request's context for reading carers' records to show
+// no emergency plan or needs: the service leaves them out, and records
+// nothing.
+func notShown(c *fiber.Ctx) context.Context { return booking.WithCareDetailsHidden(ctx(c)) }
+
 // showAdminCarer is the carer's page.
 func (p *Pages) showAdminCarer(c *fiber.Ctx) error {
 	return p.renderAdminCarer(c, fiber.StatusOK, personForm{}, nil, nil, nil)
 }
 
 func (p *Pages) renderAdminCarer(c *fiber.Ctx, status int, pf personForm, needs, requirements []string, errs formErrors) error {
-	cr, err := p.adminCarer(c)
+	reads := shownOn(c, carerPageRoute)
+	cr, err := p.adminCarer(c, reads)
 	if err != nil {
 		return err
 	}
-	people, err := p.deps.Booking.People(ctx(c), signedInAs(c), cr.ID)
+	people, err := p.deps.Booking.People(reads, signedInAs(c), cr.ID)
 	if err != nil {
 		return err
 	}

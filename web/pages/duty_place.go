@@ -191,13 +191,15 @@ func (p *Pages) showPlaced(c *fiber.Ctx) error {
 }
 
 // dutyPerson reads the person named by :id, as the booking service lets
-// the duty officer see them.
+// the duty officer see them. The placing pages show their name, not their
+// needs (the carer's file, audited, shows those), so the read leaves the
+// needs out and is not audited.
 func (p *Pages) dutyPerson(c *fiber.Ctx) (booking.Person, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return booking.Person{}, err
 	}
-	return p.deps.Booking.Person(ctx(c), signedInAs(c), id)
+	return p.deps.Booking.Person(notShown(c), signedInAs(c), id)
 }
 
 // pathID reads a numeric id from the path; anything else is the 404 page.

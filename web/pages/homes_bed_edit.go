@@ -48,7 +48,7 @@ func (p *Pages) saveBed(c *fiber.Ctx) error {
 	f := bedForm{Label: form(c, "bed-label"), Emergency: form(c, "bed-emergency") == "yes"}
 	bedType, features := form(c, "bed-type"), homesFormAll(c, "bed-features")
 	patch := providers.BedPatch{Label: &f.Label, BedType: &bedType, Features: &features, EmergencyReserved: &f.Emergency}
-	if _, err := p.deps.Providers.UpdateBed(ctx(c), bed.ID, patch); err != nil {
+	if _, err := p.deps.Providers.UpdateBed(ctx(c), signedInAs(c), bed.ID, patch); err != nil {
 		errs, ok := errorsFrom(err, "bed-label", bedFields)
 		if !ok {
 			return err

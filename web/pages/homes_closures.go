@@ -107,7 +107,7 @@ func (p *Pages) closeHome(c *fiber.Ctx) error {
 	}
 	in, errs := f.input(signedInAs(c).ID)
 	in.ConfirmStaysInTheWay = form(c, "confirm") == "close-anyway" && len(errs) == 0
-	closed, err := p.deps.Providers.CreateClosure(ctx(c), id, in)
+	closed, err := p.deps.Providers.CreateClosure(ctx(c), signedInAs(c), id, in)
 	if errors.Is(err, providers.ErrClosureHasStays) && len(errs) == 0 {
 		home, herr := p.deps.Providers.Provider(ctx(c), id)
 		if herr != nil {
@@ -154,7 +154,7 @@ func (p *Pages) liftClosure(c *fiber.Ctx) error {
 	if cl.ProviderID != id {
 		return errNoSuchPage
 	}
-	_, deleted, err := p.deps.Providers.LiftClosure(ctx(c), closureID, calendar.Date{})
+	_, deleted, err := p.deps.Providers.LiftClosure(ctx(c), signedInAs(c), closureID, calendar.Date{})
 	if err != nil {
 		errs, ok := closureErrors(err)
 		if !ok {

@@ -69,7 +69,7 @@ func (p *Pages) saveContract(c *fiber.Ctx) error {
 		return p.renderEditContract(c, fiber.StatusUnprocessableEntity, home, contract, f, active, errs)
 	}
 	patch := providers.ContractPatch{Reference: &f.Reference, StartsOn: &starts, EndsOn: &ends, NightlyRatePence: &pence, Active: &active}
-	if _, err := p.deps.Providers.UpdateContract(ctx(c), contract.ID, patch); err != nil {
+	if _, err := p.deps.Providers.UpdateContract(ctx(c), signedInAs(c), contract.ID, patch); err != nil {
 		// Stays in the way are about the dates, or about being made
 		// inactive: point at whichever was changed.
 		first := "contract-ends-day"

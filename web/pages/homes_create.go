@@ -78,7 +78,7 @@ func (p *Pages) createHome(c *fiber.Ctx) error {
 			return p.renderDuplicate(c, f, "", pageError("same_home", "same-home", "Select yes if this is the same home."))
 		}
 	}
-	h, err := create(ctx(c), in)
+	h, err := create(ctx(c), signedInAs(c), in)
 	if errors.Is(err, providers.ErrPossibleDuplicate) {
 		e, _ := apperr.As(err)
 		return p.renderDuplicate(c, f, e.Message, nil)

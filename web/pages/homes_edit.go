@@ -45,7 +45,7 @@ func (p *Pages) saveHome(c *fiber.Ctx) error {
 	if len(errs) > 0 {
 		return p.renderEditHome(c, fiber.StatusUnprocessableEntity, home, f, errs)
 	}
-	if _, err := p.deps.Providers.UpdateProvider(ctx(c), id, patch); err != nil {
+	if _, err := p.deps.Providers.UpdateProvider(ctx(c), signedInAs(c), id, patch); err != nil {
 		errs, ok := errorsFrom(err, "name", homeFields)
 		if !ok {
 			return err
@@ -62,7 +62,7 @@ func (p *Pages) setHomeActive(c *fiber.Ctx) error {
 		return err
 	}
 	active := form(c, "active") == "yes"
-	if _, err := p.deps.Providers.UpdateProvider(ctx(c), id, providers.ProviderPatch{Active: &active}); err != nil {
+	if _, err := p.deps.Providers.UpdateProvider(ctx(c), signedInAs(c), id, providers.ProviderPatch{Active: &active}); err != nil {
 		return err
 	}
 	done := "inactive"

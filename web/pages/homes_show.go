@@ -169,7 +169,7 @@ func (p *Pages) addContract(c *fiber.Ctx) error {
 	} else {
 		errs = append(errs, pageError("nightly_rate_pence", "contract-rate", "Enter the nightly rate in pounds, like 142 or 142.50.")...)
 	}
-	_, err = p.deps.Providers.CreateContract(ctx(c), id, in)
+	_, err = p.deps.Providers.CreateContract(ctx(c), signedInAs(c), id, in)
 	if err == nil {
 		return redirect(c, "/homes/"+itoa(id)+"?done=contract#contracts")
 	}
@@ -189,7 +189,7 @@ func (p *Pages) addBed(c *fiber.Ctx) error {
 	contractID, _ := strconv.ParseInt(form(c, "bed-contract"), 10, 64)
 	in := providers.BedInput{Label: form(c, "bed-label"), ContractID: contractID, BedType: form(c, "bed-type"),
 		Features: homesFormAll(c, "bed-features"), EmergencyReserved: form(c, "bed-emergency") == "yes"}
-	if _, err := p.deps.Providers.CreateBed(ctx(c), id, in); err != nil {
+	if _, err := p.deps.Providers.CreateBed(ctx(c), signedInAs(c), id, in); err != nil {
 		errs, ok := errorsFrom(err, "bed-label", bedFields)
 		if !ok {
 			return err
@@ -224,7 +224,7 @@ func (p *Pages) setBedActive(c *fiber.Ctx) error {
 		return errNoSuchPage
 	}
 	active := form(c, "active") == "yes"
-	if _, err := p.deps.Providers.UpdateBed(ctx(c), bedID, providers.BedPatch{Active: &active}); err != nil {
+	if _, err := p.deps.Providers.UpdateBed(ctx(c), signedInAs(c), bedID, providers.BedPatch{Active: &active}); err != nil {
 		return err
 	}
 	done := "bed-off"

@@ -381,7 +381,7 @@ func TestResultsArePaged(t *testing.T) {
 		t.Fatalf("contracts: %v", err)
 	}
 	for i := range 12 {
-		if _, err := s.providers.CreateBed(ctx, s.meadow.ID, providers.BedInput{Label: "Annexe " + strconv.Itoa(i), ContractID: contracts.Items[0].ID, BedType: "residential_dementia"}); err != nil {
+		if _, err := s.providers.CreateBed(ctx, s.admin, s.meadow.ID, providers.BedInput{Label: "Annexe " + strconv.Itoa(i), ContractID: contracts.Items[0].ID, BedType: "residential_dementia"}); err != nil {
 			t.Fatal(err)
 		}
 	}

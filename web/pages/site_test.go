@@ -160,21 +160,21 @@ func (s *site) seed(t testing.TB, ctx context.Context) {
 	s.coordinator = staff("coordinator@example.test", accounts.RoleCoordinator)
 
 	var err error
-	s.meadow, err = s.providers.CreateProvider(ctx, providers.ProviderInput{
+	s.meadow, err = s.providers.CreateProvider(ctx, s.admin, providers.ProviderInput{
 		Name: "Meadow View Care Home", Address: "14 Roundhay Road, Leeds", Postcode: "LS7 1AB",
 		Latitude: f64(53.8149), Longitude: f64(-1.5267), Phone: "0113 496 0001",
 		BedTypes: []string{"residential", "residential_dementia"}, Specialisms: []string{"dementia"},
 	})
 	must(err)
 	rate := int64(14250)
-	contract, err := s.providers.CreateContract(ctx, s.meadow.ID, providers.ContractInput{
+	contract, err := s.providers.CreateContract(ctx, s.admin, s.meadow.ID, providers.ContractInput{
 		Kind: providers.KindBlock, Reference: "LCC-BLK-1", NightlyRatePence: &rate,
 		StartsOn: s.today.AddDays(-30), EndsOn: s.today.AddDays(400),
 	})
 	must(err)
-	s.room2, err = s.providers.CreateBed(ctx, s.meadow.ID, providers.BedInput{Label: "Room 2", ContractID: contract.ID, BedType: "residential_dementia", Features: []string{"en_suite", "ground_floor"}})
+	s.room2, err = s.providers.CreateBed(ctx, s.admin, s.meadow.ID, providers.BedInput{Label: "Room 2", ContractID: contract.ID, BedType: "residential_dementia", Features: []string{"en_suite", "ground_floor"}})
 	must(err)
-	_, err = s.providers.CreateBed(ctx, s.meadow.ID, providers.BedInput{Label: "Room 1", ContractID: contract.ID, BedType: "residential_dementia", Features: []string{"en_suite"}, EmergencyReserved: true})
+	_, err = s.providers.CreateBed(ctx, s.admin, s.meadow.ID, providers.BedInput{Label: "Room 1", ContractID: contract.ID, BedType: "residential_dementia", Features: []string{"en_suite"}, EmergencyReserved: true})
 	must(err)
 
 	carer := func(name, mobile string, person booking.PersonInput) (booking.Carer, booking.Person) {

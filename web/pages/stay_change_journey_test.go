@@ -17,7 +17,7 @@ import (
 // change, and the database holds exactly the nights the stay now has.
 func TestBookingLineChangesAStay(t *testing.T) {
 	s := newSite(t, dbtest.SQLite(t))
-	room3, err := s.providers.CreateBed(t.Context(), s.meadow.ID, providers.BedInput{Label: "Room 3", ContractID: s.room2.ContractID, BedType: "residential_dementia"})
+	room3, err := s.providers.CreateBed(t.Context(), s.admin, s.meadow.ID, providers.BedInput{Label: "Room 3", ContractID: s.room2.ContractID, BedType: "residential_dementia"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestBookingLineChangesAStay(t *testing.T) {
 func TestDutyPlacesDespite(t *testing.T) {
 	s := newSite(t, dbtest.SQLite(t))
 	ctx := t.Context()
-	hill, err := s.providers.CreateProvider(ctx, providers.ProviderInput{
+	hill, err := s.providers.CreateProvider(ctx, s.admin, providers.ProviderInput{
 		Name: "Hillside House", Address: "2 Hill Road, Leeds", Postcode: "LS8 1AA",
 		Latitude: f64(53.8270), Longitude: f64(-1.5100), Phone: "0113 496 0002", BedTypes: []string{"residential"},
 	})
@@ -102,12 +102,12 @@ func TestDutyPlacesDespite(t *testing.T) {
 		t.Fatal(err)
 	}
 	rate := int64(12000)
-	contract, err := s.providers.CreateContract(ctx, hill.ID, providers.ContractInput{Kind: providers.KindBlock, Reference: "LCC-BLK-2",
+	contract, err := s.providers.CreateContract(ctx, s.admin, hill.ID, providers.ContractInput{Kind: providers.KindBlock, Reference: "LCC-BLK-2",
 		NightlyRatePence: &rate, StartsOn: s.today.AddDays(-30), EndsOn: s.today.AddDays(400)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.providers.CreateBed(ctx, hill.ID, providers.BedInput{Label: "Room 1", ContractID: contract.ID, BedType: "residential"}); err != nil {
+	if _, err := s.providers.CreateBed(ctx, s.admin, hill.ID, providers.BedInput{Label: "Room 1", ContractID: contract.ID, BedType: "residential"}); err != nil {
 		t.Fatal(err)
 	}
 
