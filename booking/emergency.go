@@ -75,7 +75,16 @@ func (s *Service) LookupCard(ctx context.Context, actor accounts.Principal, card
 		if err := tx.NewSelect().Model(&out.People).Where("carer_id = ?", out.Carer.ID).OrderExpr("id").Scan(ctx); err != nil {
 			return apperr.Wrapf(err, "reading the carer's people")
 		}
-		return audit.Record(ctx, tx, s.now(), actor, audit.EmergencyLookup, "carer", out.Carer.ID, "emergency card "+card)
+		if err := audit.Record(ctx, tx, s.now(), actor, audit.EmergencyLookup, "carer", out.Carer.ID, "emergency card "+card); err != nil {
+			return err
+		}
+		// The card shows each person's needs too: one read each, as the
+		// duty console's carer file records them.
+		ids := make([]int64, len(out.People))
+		for i, p := range out.People {
+			ids[i] = p.ID
+		}
+		return insertReads(ctx, tx, s.now(), actor, audit.PersonNeedsRead, auditPerson, ids, "emergency card "+card)
 	})
 	return out, err
 }

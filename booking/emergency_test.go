@@ -99,7 +99,9 @@ func TestEmergency_Tonight(t *testing.T) {
 			t.Errorf("texts (-want +got):\n%s", diff)
 		}
 		entries := auditEntries(t, db)
-		if len(entries) != 2 || entries[0].Action != audit.EmergencyLookup || entries[1].Action != audit.EmergencyPlacement || entries[1].Reason != "Carer admitted to hospital" {
+		// The card lookup, the needs it showed (one person), the placement.
+		if len(entries) != 3 || entries[0].Action != audit.EmergencyLookup || entries[1].Action != audit.PersonNeedsRead ||
+			entries[2].Action != audit.EmergencyPlacement || entries[2].Reason != "Carer admitted to hospital" {
 			t.Errorf("audit = %+v", entries)
 		}
 

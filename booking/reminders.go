@@ -37,6 +37,11 @@ func (s *Service) SendReminders(ctx context.Context) error {
 			Join("JOIN carers AS c ON c.id = bk.carer_id").
 			Where("bk.status = ?", StatusConfirmed).
 			Where("bk."+r.column+" >= ?", r.from).Where("bk."+r.column+" <= ?", r.to).
+			// A carer's mobile is E.164 ("+44…") until their record is
+			// erased (package privacy), when it becomes a placeholder
+			// that can never be texted: no follow-up to a stay just
+			// ended, and no failed job for want of a number.
+			Where("c.mobile LIKE '+%'").
 			Scan(ctx, &rows)
 		if err != nil {
 			return err

@@ -578,7 +578,23 @@ func (s *Service) UpcomingGuests(ctx context.Context, actor accounts.Principal, 
 	if _, err := hostByID(ctx, s.db, hostID, false); err != nil {
 		return nil, err
 	}
-	return guestsOf(ctx, s.db, hostID, s.today())
+	guests, people, err := guestsOf(ctx, s.db, hostID, s.today())
+	if err != nil || actor.Kind != accounts.SubjectStaff || len(people) == 0 {
+		return guests, err
+	}
+	// Staff shown guests' needs: each person's needs read is recorded, as
+	// for a carer's page (booking's recordReads), in one statement. A host
+	// reading their own guests is not staff, and is not recorded.
+	who, now := actor.AuditActor(), s.now().UTC()
+	entries := make([]audit.Entry, len(people))
+	for i, id := range people {
+		entries[i] = audit.Entry{At: now, ActorKind: who.Kind, ActorID: who.ID, ActorName: who.Name,
+			Action: audit.PersonNeedsRead, TargetKind: "person", TargetID: id, Reason: "host's guests"}
+	}
+	if _, err := s.db.NewInsert().Model(&entries).Exec(ctx); err != nil {
+		return nil, apperr.Wrapf(err, "recording the reads of host %d's guests' needs", hostID)
+	}
+	return guests, nil
 }
 
 // reviewDue is months after on by the calendar (time.AddDate: a year after

@@ -16,6 +16,7 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/apperr"
+	"github.com/respite-uk/respite/audit"
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/migrations/dbtest"
@@ -975,6 +976,16 @@ func TestService_UpcomingGuests(t *testing.T) {
 		}
 		if got, err := f.svc.UpcomingGuests(ctx, asCoordinator, raj.ID); err != nil || len(got) != 1 || got[0].BookingReference != "REF-005" {
 			t.Errorf("Raj's guests = %+v, %v", got, err)
+		}
+		// The coordinator was shown Ivy's needs, and the log says so; Sue
+		// reading her own guests is not recorded.
+		var reads []audit.Entry
+		if err := db.NewSelect().Model(&reads).Where("action = ?", audit.PersonNeedsRead).OrderExpr("id").Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(reads) != 1 || reads[0].TargetKind != "person" || reads[0].TargetID != ivy.ID || reads[0].ActorID != asCoordinator.ID ||
+			reads[0].Reason != "host's guests" {
+			t.Errorf("needs reads recorded = %+v, want one: the coordinator reading Ivy's, by the host's guests", reads)
 		}
 		other := f.mustApproved(t, anotherHost("Nobody Yet", "07700 900382"))
 		if got, err := f.svc.UpcomingGuests(ctx, asHost(other), other.ID); err != nil || got == nil || len(got) != 0 {

@@ -158,8 +158,9 @@ func hostsToNudge(ctx context.Context, db bun.IDB, cutoff time.Time) ([]Host, er
 // today, with what the host needs to know of each guest. The bookings and
 // people tables belong to the booking package, which imports this one, so
 // they are read here by name: a booking at a host has place_kind 'host'.
-func guestsOf(ctx context.Context, db bun.IDB, hostID int64, today calendar.Date) ([]Guest, error) {
+func guestsOf(ctx context.Context, db bun.IDB, hostID int64, today calendar.Date) ([]Guest, []int64, error) {
 	var rows []struct {
+		PersonID     int64         `bun:"person_id"`
 		Reference    string        `bun:"reference"`
 		Arrive       calendar.Date `bun:"arrive"`
 		Depart       calendar.Date `bun:"depart"`
@@ -168,7 +169,7 @@ func guestsOf(ctx context.Context, db bun.IDB, hostID int64, today calendar.Date
 		Requirements []string      `bun:"requirements"`
 	}
 	err := db.NewSelect().
-		ColumnExpr("b.reference, b.arrive, b.depart, p.name, p.needs, p.requirements").
+		ColumnExpr("b.person_id, b.reference, b.arrive, b.depart, p.name, p.needs, p.requirements").
 		TableExpr("bookings AS b").
 		Join("JOIN people AS p ON p.id = b.person_id").
 		Where("b.place_kind = 'host'").
@@ -178,16 +179,17 @@ func guestsOf(ctx context.Context, db bun.IDB, hostID int64, today calendar.Date
 		OrderExpr("b.arrive, b.id").
 		Scan(ctx, &rows)
 	if err != nil {
-		return nil, apperr.Wrapf(err, "listing the guests of host %d", hostID)
+		return nil, nil, apperr.Wrapf(err, "listing the guests of host %d", hostID)
 	}
-	guests := make([]Guest, len(rows))
+	guests, people := make([]Guest, len(rows)), make([]int64, len(rows))
 	for i, r := range rows {
+		people[i] = r.PersonID
 		guests[i] = Guest{
 			BookingReference: r.Reference, FirstName: firstName(r.Name), Arrive: r.Arrive, Depart: r.Depart,
 			Needs: nonNilStrings(r.Needs), Requirements: nonNilStrings(r.Requirements),
 		}
 	}
-	return guests, nil
+	return guests, people, nil
 }
 
 // bookedNights returns the nights from first to last that guests are booked

@@ -62,7 +62,7 @@ func TestEmergencyAPI(t *testing.T) {
 		if r.status != 200 || len(items) != 1 || items[0].(map[string]any)["reason"] != "Carer in hospital" {
 			t.Errorf("audit for the placement = %d %s", r.status, r.body)
 		}
-		// The card read and the placement (after the admin's authenticator
+		// The card read, the needs it showed, and the placement (after the admin's authenticator
 		// app, set up as they signed in); a card that matched nobody read
 		// nothing.
 		r = s.do(t, request{method: "GET", path: "/api/v1/audit?actor_kind=staff", token: admin})
@@ -70,7 +70,7 @@ func TestEmergencyAPI(t *testing.T) {
 		for _, it := range r.json(t)["items"].([]any) {
 			actions = append(actions, it.(map[string]any)["action"].(string))
 		}
-		if fmt.Sprint(actions) != "[emergency.placement emergency.lookup staff.second_factor_added]" {
+		if fmt.Sprint(actions) != "[emergency.placement person.needs_read emergency.lookup staff.second_factor_added]" {
 			t.Errorf("audit actions, newest first = %v", actions)
 		}
 		r = s.do(t, request{method: "GET", path: "/api/v1/audit?action=emergency.lookup", token: admin})

@@ -21,6 +21,7 @@ import (
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/logging"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/privacy"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
@@ -72,6 +73,7 @@ func newTestServer(t *testing.T, db *bun.DB, tweak ...func(*web.Deps)) *testServ
 		Hosts:     sharedlives.NewService(db, sms, sharedlives.Options{Logger: log}),
 		Audit:     audit.NewService(db),
 		Reports:   reports.NewService(db, nil),
+		Privacy:   privacy.NewService(db, nil),
 		Ready:     []web.Check{{Name: "database", Check: func(ctx context.Context) error { return db.PingContext(ctx) }}},
 	}
 	for _, f := range tweak {

@@ -10,14 +10,13 @@ import (
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/migrations/dbtest"
-	"github.com/respite-uk/respite/privacy"
 	"github.com/respite-uk/respite/web"
 )
 
 func TestPrivacyRoutes(t *testing.T) {
 	both(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		s := newTestServer(t, db, func(d *web.Deps) { d.Privacy = privacy.NewService(db, nil) })
+		s := newTestServer(t, db)
 		w := newBookingWorld(t, s)
 		token := func(role accounts.Role) string {
 			u, err := s.accounts.CreateUser(ctx, accounts.NewUser{Email: string(role) + "@example.org", Name: "Staff " + string(role), Role: role, Password: "a long staff password"})
@@ -93,7 +92,7 @@ func TestPrivacyRoutes(t *testing.T) {
 }
 
 func TestPrivacyRoutes_WithoutTheService(t *testing.T) {
-	s := newTestServer(t, dbtest.SQLite(t))
+	s := newTestServer(t, dbtest.SQLite(t), func(d *web.Deps) { d.Privacy = nil })
 	w := newBookingWorld(t, s)
 	u, err := s.accounts.CreateUser(context.Background(), accounts.NewUser{Email: "a@example.org", Name: "A", Role: accounts.RoleAdmin, Password: "a long staff password"})
 	if err != nil {

@@ -133,7 +133,7 @@ func loadDemoHistory(ctx context.Context, a *app) (int, error) {
 			created++
 		}
 		allowance = c.AllowanceNights
-		ps, err := a.booking.People(ctx, duty, c.ID)
+		ps, err := a.booking.People(booking.WithCareDetailsHidden(ctx), duty, c.ID)
 		if err != nil {
 			return created, err
 		}

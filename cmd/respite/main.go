@@ -116,7 +116,8 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nConfiguration comes from environment variables (see the README):")
 	fmt.Fprintln(w, "  RESPITE_ADDR, DATABASE_URL, REDIS_URL, RESPITE_PUBLIC_URL, SMS_PROVIDER, TWILIO_*,")
-	fmt.Fprintln(w, "  RESPITE_SESSION_TTL, RESPITE_LOG_LEVEL, RESPITE_TRUSTED_PROXIES")
+	fmt.Fprintln(w, "  RESPITE_SESSION_TTL, RESPITE_LOG_LEVEL, RESPITE_TRUSTED_PROXIES,")
+	fmt.Fprintln(w, "  RESPITE_RETAIN_INACTIVE, RESPITE_RETAIN_MESSAGES")
 	fmt.Fprintln(w, "\nRun 'respite COMMAND --help' for a command's flags.")
 }
 
