@@ -112,6 +112,7 @@ func (s *Server) pageRoutes(app *fiber.App, d pages.Deps) error {
 	d.Notify = s.deps.Notify
 	d.Audit = s.deps.Audit
 	d.Reports = s.deps.Reports
+	d.Privacy = s.deps.Privacy
 	d.Jobs = s.deps.Jobs
 	d.Providers = s.providers
 	d.PublicURL = s.deps.PublicURL

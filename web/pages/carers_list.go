@@ -34,5 +34,6 @@ func (p *Pages) showCarers(c *fiber.Ctx) error {
 		v.Next = "/carers?" + url.Values{"q": {q}, "after": {itoa(page.Next)}}.Encode()
 	}
 	v.Title = "Carers"
+	v.Flash = homeNotice[query(c, "done")]
 	return p.render(c, fiber.StatusOK, "carers-list", v)
 }

@@ -17,6 +17,9 @@ type carerPageView struct {
 	Carer  booking.Carer
 	People []booking.Person
 	Person personForm
+	// Privacy is whether the carer's data can be exported and erased
+	// from here.
+	Privacy bool
 }
 
 // personForm is the add-a-person form as typed.
@@ -66,7 +69,7 @@ func (p *Pages) renderAdminCarer(c *fiber.Ctx, status int, pf personForm, needs,
 	}
 	pf.Needs = homesChoices("person-needs", booking.Needs, needs)
 	pf.Requirements = homesChoices("person-requirements", booking.Requirements, requirements)
-	v := &carerPageView{Carer: cr, People: people, Person: pf}
+	v := &carerPageView{Carer: cr, People: people, Person: pf, Privacy: p.deps.Privacy != nil}
 	v.Title = cr.Name
 	v.BackLink = "/carers"
 	v.Flash = homeNotice[query(c, "done")]

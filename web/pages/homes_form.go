@@ -134,6 +134,7 @@ func homesFormAll(c *fiber.Ctx, name string) []string {
 // banner shown after a redirect.
 var homeNotice = map[string]string{
 	"person-save":    "The person's details have been saved.",
+	"erased":         "The carer's record has been erased. Their stays are kept, without their names.",
 	"bed-save":       "The bed's details have been saved.",
 	"added":          "The care home has been added.",
 	"saved":          "The care home's details have been saved.",

@@ -25,6 +25,7 @@ import (
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/privacy"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
@@ -45,6 +46,9 @@ type Deps struct {
 	// Reports works out the commissioners' figures, for the
 	// commissioner's page.
 	Reports *reports.Service
+	// Privacy exports and erases carers' records, from the carer's page;
+	// nil shows neither.
+	Privacy *privacy.Service
 	// Jobs is the scheduled jobs and their last runs, for the
 	// administrators' jobs page; nil shows no jobs.
 	Jobs  JobSchedule

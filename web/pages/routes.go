@@ -199,6 +199,9 @@ func (p *Pages) Register(app fiber.Router) {
 	get("/carers/:id/edit", homesAdmin, p.showEditCarer)
 	post("/carers/:id/edit", homesAdmin, p.saveCarer)
 	post("/carers/:id/people", homesAdmin, p.addPerson)
+	get("/carers/:id/export.json", homesAdmin, p.downloadCarerExport) // a subject access request
+	get("/carers/:id/erase", homesAdmin, p.showEraseCarer)
+	post("/carers/:id/erase", homesAdmin, p.eraseCarer)
 	get("/carers/:id/people/:person/edit", homesAdmin, p.showEditPerson)
 	post("/carers/:id/people/:person/edit", homesAdmin, p.savePerson)
 }

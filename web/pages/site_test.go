@@ -18,6 +18,7 @@ import (
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/privacy"
 	"github.com/respite-uk/respite/providers"
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web"
@@ -115,7 +116,7 @@ func newSite(t testing.TB, db *bun.DB, opts ...siteOption) *site {
 	)
 	d := web.Deps{
 		Logger: log, Accounts: s.accounts, Providers: s.providers, Notify: sms, Booking: s.booking, Hosts: s.hosts,
-		Audit: audit.NewService(db), PublicURL: "http://localhost",
+		Audit: audit.NewService(db), Privacy: privacy.NewService(db, nil), PublicURL: "http://localhost",
 		Pages: &pages.Deps{ServiceName: "Leeds Carers Respite", BookingLine: "0113 496 0000", SharedLivesPhone: "0113 496 0500"},
 	}
 	for _, o := range opts {
