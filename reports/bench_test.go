@@ -52,8 +52,9 @@ SELECT id, carer_id, 1 + id % 5, '', 1, ?, ? FROM bookings WHERE id % 9 = 0 AND 
 // region of bookingtest.SeedRegion (2,000 beds in 200 homes, 120 hosts, a
 // year of stays at about 60% occupancy), on SQLite and, when DATABASE_URL
 // names a test server, PostgreSQL. Each report is its own sub-benchmark,
-// "all" is the full set one after another, "page" what the commissioner's
-// page asks for, and "all-one-month" the full set for June alone;
+// "all" is the full set worked out at once (Service.Reports), "all-one-by-one"
+// the same in turn, "page" what the commissioner's page asks for, and
+// "all-one-month" the full set for June alone;
 // docs/benchmarks.md has the figures.
 //
 //	go test -run '^$' -bench BenchmarkReports -benchtime 5x ./reports/
@@ -84,11 +85,24 @@ func benchReports(b *testing.B, db *bun.DB) {
 	for _, name := range reports.Names {
 		b.Run(name, func(b *testing.B) { run(b, year, name) })
 	}
-	b.Run("all", func(b *testing.B) { run(b, year, reports.Names...) })
+	// Sets of reports are worked out at once (Service.Reports), as the
+	// commissioner's page does; "one-by-one" is the same nine in turn.
+	together := func(b *testing.B, p reports.Period, names ...string) {
+		for b.Loop() {
+			if _, err := svc.Reports(ctx, names, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed())/float64(time.Millisecond)/float64(b.N), "ms/op")
+	}
+	b.Run("all", func(b *testing.B) { together(b, year, reports.Names...) })
+	b.Run("all-one-by-one", func(b *testing.B) { run(b, year, reports.Names...) })
 	// The commissioner's page (web/pages/reports.go) opens on the
 	// headline figures of these five.
-	b.Run("page", func(b *testing.B) { run(b, year, "block-use", "spot", "carers-reached", "emergencies", "unmet-demand") })
+	b.Run("page", func(b *testing.B) {
+		together(b, year, "block-use", "spot", "carers-reached", "emergencies", "unmet-demand")
+	})
 	// A month is what the commissioner's page shows first; it reads a
 	// twelfth of the stays through bookings_report_idx.
-	b.Run("all-one-month", func(b *testing.B) { run(b, month, reports.Names...) })
+	b.Run("all-one-month", func(b *testing.B) { together(b, month, reports.Names...) })
 }
