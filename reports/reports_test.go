@@ -701,6 +701,39 @@ func TestService_Report(t *testing.T) {
 	}
 }
 
+// Reports works out a set at once and gives back the same tables, in the
+// order asked for, as Report gives one by one; the first error stops it.
+func TestService_Reports(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		names := append([]string{"feedback"}, reports.Names...) // any order, repeats allowed
+		got, err := f.svc.Reports(ctx, names, period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(names) {
+			t.Fatalf("%d tables for %d names", len(got), len(names))
+		}
+		for i, name := range names {
+			want, err := f.svc.Report(ctx, name, period)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(table(want), table(got[i])); diff != "" {
+				t.Errorf("%s at %d (-one by one +at once):\n%s", name, i, diff)
+			}
+		}
+		if _, err := f.svc.Reports(ctx, []string{"block-use", "nonsense", "right-sizing"}, period); !errors.Is(err, reports.ErrUnknownReport) {
+			t.Errorf("Reports with an unknown name = %v, want ErrUnknownReport", err)
+		}
+		bad := reports.Period{From: d("2027-04-01"), To: d("2027-03-01")}
+		if _, err := f.svc.Reports(ctx, reports.Names, bad); apperr.KindOf(err) != apperr.Invalid {
+			t.Errorf("Reports over a bad period = %v, want Invalid", err)
+		}
+	})
+}
+
 func TestService_invalidPeriod(t *testing.T) {
 	svc := reports.NewService(dbtest.SQLite(t), nil)
 	ctx := context.Background()
