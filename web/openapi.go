@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,11 +164,25 @@ func buildOpenAPI() map[string]any {
 			}
 			responses[strconv.Itoa(st)] = r
 		}
+		if op.status == 201 {
+			success["headers"] = map[string]any{"Location": map[string]any{
+				"description": "The address of what was created.", "schema": map[string]any{"type": "string"}}}
+		}
+		if op.request != nil {
+			// Any body may be too large, or not JSON.
+			for _, st := range []int{413, 415} {
+				responses[strconv.Itoa(st)] = map[string]any{
+					"description": http.StatusText(st),
+					"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
+				}
+			}
+		}
 		o := map[string]any{
 			"summary":     op.summary,
 			"description": "Who may call it: " + op.who + ".",
 			"operationId": operationID(op),
 			"responses":   responses,
+			"tags":        []string{tagOf(op.path)},
 		}
 		if op.who != "anyone" {
 			o["security"] = []any{map[string]any{"bearer": []any{}}}
@@ -184,6 +199,11 @@ func buildOpenAPI() map[string]any {
 		}
 		for _, q := range op.query {
 			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.description, "schema": map[string]any{"type": q.typ}})
+		}
+		if op.method == "POST" && op.path == "/api/v1/bookings" {
+			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
+				"description": "Up to 200 characters, new for each booking. The same key with the same hold again answers with the booking already made (201, Idempotent-Replayed: true); with another hold, 422.",
+				"schema":      map[string]any{"type": "string", "maxLength": 200}})
 		}
 		if params != nil {
 			o["parameters"] = params
@@ -208,12 +228,52 @@ func buildOpenAPI() map[string]any {
 				"A 503 with Retry-After means a dependency (the database, or Redis for holds) is not answering; try again after that many seconds.",
 		},
 		"jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+		"servers":           []any{map[string]any{"url": "/", "description": "The service this document was read from."}},
+		"tags":              apiTags(),
 		"paths":             paths,
 		"components": map[string]any{
 			"schemas":         schemas,
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "The token from POST /api/v1/auth/login."}},
 		},
 	}
+}
+
+// areas groups the API's paths, by their first part after /api/v1/, into
+// the tags a generated client or a reader of the document sees.
+var areas = []struct {
+	tag, about string
+	firsts     []string
+}{
+	{"Signing in", "Staff passwords and second factors, codes texted to carers and hosts, and sessions.", []string{"auth", "codes"}},
+	{"Staff", "Staff accounts, for administrators.", []string{"users"}},
+	{"Care homes", "Homes, their contracts, beds and closures.", []string{"providers", "contracts", "beds", "closures"}},
+	{"Carers", "Carers, the people they care for, their allowance, and their data protection requests.", []string{"carers", "people"}},
+	{"Shared lives", "Hosts, their approval, calendars and guests.", []string{"hosts"}},
+	{"Bookings", "Finding a place, holding it, booking, changing and cancelling stays.", []string{"availability", "holds", "bookings"}},
+	{"Emergencies", "Emergency cards, tonight's options and placements, and the audit log.", []string{"emergency", "audit"}},
+	{"Texts", "The SMS outbox and carers' feedback.", []string{"messages", "feedback"}},
+	{"Reports", "The commissioners' figures.", []string{"reports"}},
+	{"About the API", "This document.", []string{"openapi.json"}},
+}
+
+// tagOf is the tag of the operation at path.
+func tagOf(path string) string {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/api/v1/"), "/")
+	for _, a := range areas {
+		if slices.Contains(a.firsts, first) {
+			return a.tag
+		}
+	}
+	return "Other"
+}
+
+// apiTags is the document's list of tags, in the order a reader meets them.
+func apiTags() []any {
+	out := make([]any, len(areas))
+	for i, a := range areas {
+		out[i] = map[string]any{"name": a.tag, "description": a.about}
+	}
+	return out
 }
 
 // schemaName turns Go type names into schema names: providerJSON → Provider,
