@@ -30,6 +30,7 @@ const (
 	Forbidden                // signed in, but this role may not do it
 	RateLimited              // too many attempts; try again later
 	Unavailable              // a dependency is down; try again later
+	Stale                    // the caller's copy is out of date (If-Match): read it again
 )
 
 // Error is a domain error with a message safe for users.

@@ -17,6 +17,7 @@ import (
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/paging"
+	"github.com/respite-uk/respite/revision"
 )
 
 // The audit log's names for carers' and cared-for people's records.
@@ -109,6 +110,10 @@ type CarerInput struct {
 // An empty string clears an optional field (email, emergency card, emergency
 // contact phone).
 type CarerPatch struct {
+	// IfRevision, when set, is the revision (revision.Of) the change was
+	// made to; the change is refused (revision.ErrStale) if the record has
+	// changed since.
+	IfRevision            string
 	Name                  *string
 	Mobile                *string
 	Email                 *string
@@ -140,6 +145,10 @@ type PersonInput struct {
 
 // PersonPatch changes some of a person's details; nil fields stay as they are.
 type PersonPatch struct {
+	// IfRevision, when set, is the revision (revision.Of) the change was
+	// made to; the change is refused (revision.ErrStale) if the record has
+	// changed since.
+	IfRevision   string
 	Name         *string
 	DateOfBirth  *calendar.Date
 	Needs        *[]string
@@ -341,8 +350,13 @@ func (s *Service) changeCarer(ctx context.Context, tx bun.IDB, actor accounts.Pr
 // changeCarerAt is changeCarer for a patch that may move the carer's home:
 // found is what the postcode lookup said (contact.LocateChange).
 func (s *Service) changeCarerAt(ctx context.Context, tx bun.IDB, actor accounts.Principal, id int64, patch CarerPatch, fields []string, found contact.Located, reason string) (Carer, error) {
-	c, err := carerByID(ctx, tx, id)
+	// Locked (PostgreSQL), so that two changes at once go one after the
+	// other, and the second is checked against the first's revision.
+	c, err := carerByID(ctx, tx, id, forChange)
 	if err != nil {
+		return Carer{}, err
+	}
+	if err := revision.Check(patch.IfRevision, c.UpdatedAt); err != nil {
 		return Carer{}, err
 	}
 	was := c
@@ -356,7 +370,7 @@ func (s *Service) changeCarerAt(ctx context.Context, tx bun.IDB, actor accounts.
 	if err := checkCarerUnique(ctx, tx, c); err != nil {
 		return Carer{}, err
 	}
-	c.UpdatedAt = s.now().UTC()
+	c.UpdatedAt = revision.Now(s.now())
 	if err := updateCarer(ctx, tx, &c); err != nil {
 		return Carer{}, err
 	}
@@ -489,7 +503,10 @@ func (s *Service) UpdatePerson(ctx context.Context, actor accounts.Principal, id
 	var p Person
 	err := s.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if p, err = personByID(ctx, tx, id); err != nil {
+		if p, err = personByID(ctx, tx, id, forChange); err != nil {
+			return err
+		}
+		if err := revision.Check(patch.IfRevision, p.UpdatedAt); err != nil {
 			return err
 		}
 		was := p
@@ -506,7 +523,7 @@ func (s *Service) UpdatePerson(ctx context.Context, actor accounts.Principal, id
 			p = was
 			return nil
 		}
-		p.UpdatedAt = s.now().UTC()
+		p.UpdatedAt = revision.Now(s.now())
 		if err := updatePerson(ctx, tx, &p); err != nil {
 			return err
 		}

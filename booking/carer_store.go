@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/audit"
@@ -62,9 +63,18 @@ func checkCarerUnique(ctx context.Context, db bun.IDB, c Carer) error {
 	return nil
 }
 
-func carerByID(ctx context.Context, db bun.IDB, id int64) (Carer, error) {
+// forChange, given to carerByID or personByID inside a transaction, locks
+// the row on PostgreSQL until the transaction ends: for a change to it.
+// (SQLite's transactions already take the write lock when they begin.)
+const forChange = true
+
+func carerByID(ctx context.Context, db bun.IDB, id int64, lock ...bool) (Carer, error) {
 	var c Carer
-	err := db.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx)
+	q := db.NewSelect().Model(&c).Where("id = ?", id)
+	if len(lock) > 0 && lock[0] && db.Dialect().Name() == dialect.PG {
+		q = q.For("UPDATE")
+	}
+	err := q.Scan(ctx)
 	if migrations.IsNoRows(err) {
 		return Carer{}, ErrCarerNotFound
 	}
@@ -133,9 +143,13 @@ func updatePerson(ctx context.Context, db bun.IDB, p *Person) error {
 	return apperr.Wrapf(err, "updating person %d", p.ID)
 }
 
-func personByID(ctx context.Context, db bun.IDB, id int64) (Person, error) {
+func personByID(ctx context.Context, db bun.IDB, id int64, lock ...bool) (Person, error) {
 	var p Person
-	err := db.NewSelect().Model(&p).Where("id = ?", id).Scan(ctx)
+	q := db.NewSelect().Model(&p).Where("id = ?", id)
+	if len(lock) > 0 && lock[0] && db.Dialect().Name() == dialect.PG {
+		q = q.For("UPDATE")
+	}
+	err := q.Scan(ctx)
 	if migrations.IsNoRows(err) {
 		return Person{}, ErrPersonNotFound
 	}

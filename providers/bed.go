@@ -40,6 +40,10 @@ type BedInput struct {
 
 // BedPatch changes some of a bed's details; nil fields stay as they are.
 type BedPatch struct {
+	// IfRevision, when set, is the revision (revision.Of) the change was
+	// made to; the change is refused (revision.ErrStale) if the record has
+	// changed since.
+	IfRevision        string
 	Label             *string
 	ContractID        *int64
 	BedType           *string

@@ -76,6 +76,10 @@ type ProviderInput struct {
 
 // ProviderPatch changes some of a care home's details; nil fields stay as they are.
 type ProviderPatch struct {
+	// IfRevision, when set, is the revision (revision.Of) the change was
+	// made to; the change is refused (revision.ErrStale) if the record has
+	// changed since.
+	IfRevision          string
 	Name                *string
 	Address             *string
 	Postcode            *string

@@ -15,6 +15,7 @@ import (
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/paging"
+	"github.com/respite-uk/respite/revision"
 )
 
 // Options tune the providers service; zero values give the defaults.
@@ -153,6 +154,9 @@ func (s *Service) UpdateProvider(ctx context.Context, actor accounts.Principal, 
 		if p, err = providerForChange(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := revision.Check(patch.IfRevision, p.UpdatedAt); err != nil {
+			return err
+		}
 		was := p
 		if err := p.apply(patch, found); err != nil {
 			return err
@@ -166,7 +170,7 @@ func (s *Service) UpdateProvider(ctx context.Context, actor accounts.Principal, 
 		if len(fields) == 0 {
 			return nil
 		}
-		p.UpdatedAt = s.now().UTC()
+		p.UpdatedAt = revision.Now(s.now())
 		if err := updateProvider(ctx, tx, &p); err != nil {
 			return err
 		}
@@ -420,6 +424,9 @@ func (s *Service) UpdateBed(ctx context.Context, actor accounts.Principal, id in
 		if b, err = bedForChange(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := revision.Check(patch.IfRevision, b.UpdatedAt); err != nil {
+			return err
+		}
 		was := b
 		b.apply(patch)
 		home, err := providerByID(ctx, tx, b.ProviderID)
@@ -437,7 +444,7 @@ func (s *Service) UpdateBed(ctx context.Context, actor accounts.Principal, id in
 		if len(fields) == 0 {
 			return nil
 		}
-		b.UpdatedAt = s.now().UTC()
+		b.UpdatedAt = revision.Now(s.now())
 		if err := updateBed(ctx, tx, &b); err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/notify"
 	"github.com/respite-uk/respite/paging"
+	"github.com/respite-uk/respite/revision"
 )
 
 // Options tune the hosts service; zero values give the defaults.
@@ -105,6 +106,10 @@ type HostInput struct {
 // HostPatch changes some of a host's details; nil fields stay as they are.
 // The status changes only through Approve, Suspend and Leave.
 type HostPatch struct {
+	// IfRevision, when set, is the revision (revision.Of) the change was
+	// made to; the change is refused (revision.ErrStale) if the record has
+	// changed since.
+	IfRevision string
 	Name       *string
 	Mobile     *string
 	Address    *string
@@ -339,6 +344,9 @@ func (s *Service) UpdateHost(ctx context.Context, actor accounts.Principal, id i
 		return Host{}, err
 	}
 	return s.change(ctx, actor, id, audit.HostChanged, func(ctx context.Context, tx bun.IDB, h *Host) (string, error) {
+		if err := revision.Check(patch.IfRevision, h.UpdatedAt); err != nil {
+			return "", err
+		}
 		was := h.Capacity
 		if err := h.apply(patch, found); err != nil {
 			return "", err
@@ -450,7 +458,7 @@ func (s *Service) change(ctx context.Context, actor accounts.Principal, id int64
 				return nil
 			}
 		}
-		h.UpdatedAt = s.now().UTC()
+		h.UpdatedAt = revision.Now(s.now())
 		if err := updateHost(ctx, tx, &h); err != nil {
 			return err
 		}

@@ -209,6 +209,7 @@ func (s *Server) showCarer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, carer.UpdatedAt)
 	return c.JSON(toCarerJSON(carer))
 }
 
@@ -221,17 +222,23 @@ func (s *Server) updateCarer(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	read, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
 	var dates apperr.Fields
 	patch := booking.CarerPatch{
 		Name: req.Name, Mobile: req.Mobile, Email: req.Email, Postcode: req.Postcode,
 		Latitude: req.Latitude, Longitude: req.Longitude, AllowanceNights: req.AllowanceNights,
 		AllowanceYearStarts: parseOptionalDate(&dates, "allowance_year_starts", req.AllowanceYearStarts), EmergencyCard: req.EmergencyCard,
 		EmergencyPlan: req.EmergencyPlan, EmergencyContactName: req.EmergencyContactName, EmergencyContactPhone: req.EmergencyContactPhone,
+		IfRevision: read,
 	}
 	carer, err := s.deps.Booking.UpdateCarer(c.UserContext(), principal(c), id, patch)
 	if err != nil {
 		return withDateErrors(err, dates)
 	}
+	setETag(c, carer.UpdatedAt)
 	return c.JSON(toCarerJSON(carer))
 }
 
@@ -284,6 +291,7 @@ func (s *Server) showPerson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, p.UpdatedAt)
 	return c.JSON(toPersonJSON(p, viewer))
 }
 
@@ -296,15 +304,21 @@ func (s *Server) updatePerson(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	read, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
 	var dates apperr.Fields
 	patch := booking.PersonPatch{
 		Name: req.Name, DateOfBirth: parseOptionalDate(&dates, "date_of_birth", req.DateOfBirth),
 		Needs: req.Needs, Requirements: req.Requirements, StaffNotes: req.StaffNotes,
+		IfRevision: read,
 	}
 	p, err := s.deps.Booking.UpdatePerson(c.UserContext(), principal(c), id, patch)
 	if err != nil {
 		return withDateErrors(err, dates)
 	}
+	setETag(c, p.UpdatedAt)
 	return c.JSON(toPersonJSON(p, principal(c)))
 }
 

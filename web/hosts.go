@@ -81,6 +81,8 @@ type hostRequest struct {
 
 // hostPatchRequest has the same fields as sharedlives.HostPatch.
 type hostPatchRequest struct {
+	// IfRevision is the If-Match header's revision, not a body field.
+	IfRevision string    `json:"-"`
 	Name       *string   `json:"name"`
 	Mobile     *string   `json:"mobile"`
 	Address    *string   `json:"address"`
@@ -252,6 +254,7 @@ func (s *Server) showHost(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, h.UpdatedAt)
 	return c.JSON(toHostJSON(h, viewer, s.deps.Hosts.Now()))
 }
 
@@ -264,10 +267,14 @@ func (s *Server) updateHost(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	if req.IfRevision, err = ifMatch(c); err != nil {
+		return err
+	}
 	h, err := s.deps.Hosts.UpdateHost(c.UserContext(), principal(c), id, sharedlives.HostPatch(req))
 	if err != nil {
 		return err
 	}
+	setETag(c, h.UpdatedAt)
 	return c.JSON(toHostJSON(h, principal(c), s.deps.Hosts.Now()))
 }
 

@@ -164,6 +164,11 @@ func buildOpenAPI() map[string]any {
 			}
 			responses[strconv.Itoa(st)] = r
 		}
+		if revisioned[op.path] && (op.method == "GET" || op.method == "PATCH") {
+			success["headers"] = map[string]any{"ETag": map[string]any{
+				"description": "The record's revision: send it in If-Match with a PATCH to change it only if nobody has since.",
+				"schema":      map[string]any{"type": "string"}}}
+		}
 		if op.status == 201 {
 			success["headers"] = map[string]any{"Location": map[string]any{
 				"description": "The address of what was created.", "schema": map[string]any{"type": "string"}}}
@@ -199,6 +204,15 @@ func buildOpenAPI() map[string]any {
 		}
 		for _, q := range op.query {
 			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.description, "schema": map[string]any{"type": q.typ}})
+		}
+		if revisioned[op.path] && op.method == "PATCH" {
+			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": false,
+				"description": "The ETag a GET of this record answered with. The change is made only if the record is still at that revision; otherwise 412, and nothing changes. Left out (or *), the change is made whatever the revision.",
+				"schema":      map[string]any{"type": "string"}})
+			responses["412"] = map[string]any{
+				"description": http.StatusText(412),
+				"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
+			}
 		}
 		if op.method == "POST" && op.path == "/api/v1/bookings" {
 			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": false,
@@ -236,6 +250,13 @@ func buildOpenAPI() map[string]any {
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "The token from POST /api/v1/auth/login."}},
 		},
 	}
+}
+
+// revisioned are the records whose GET and PATCH carry an ETag, and whose
+// PATCH takes If-Match (etag.go).
+var revisioned = map[string]bool{
+	"/api/v1/carers/{id}": true, "/api/v1/people/{id}": true, "/api/v1/hosts/{id}": true,
+	"/api/v1/providers/{id}": true, "/api/v1/beds/{id}": true,
 }
 
 // areas groups the API's paths, by their first part after /api/v1/, into

@@ -102,6 +102,8 @@ func statusOf(k apperr.Kind) (int, string) {
 		return fiber.StatusTooManyRequests, "rate-limited"
 	case apperr.Unavailable:
 		return fiber.StatusServiceUnavailable, "unavailable"
+	case apperr.Stale:
+		return fiber.StatusPreconditionFailed, "precondition-failed"
 	}
 	return fiber.StatusInternalServerError, "internal"
 }

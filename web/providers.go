@@ -32,6 +32,8 @@ type providerRequest struct {
 }
 
 type providerPatchRequest struct {
+	// IfRevision is the If-Match header's revision, not a body field.
+	IfRevision          string    `json:"-"`
 	Name                *string   `json:"name"`
 	Address             *string   `json:"address"`
 	Postcode            *string   `json:"postcode"`
@@ -117,6 +119,8 @@ type bedRequest struct {
 
 // bedPatchRequest has the same fields as providers.BedPatch.
 type bedPatchRequest struct {
+	// IfRevision is the If-Match header's revision, not a body field.
+	IfRevision        string    `json:"-"`
 	Label             *string   `json:"label"`
 	ContractID        *int64    `json:"contract_id"`
 	BedType           *string   `json:"bed_type"`
@@ -214,6 +218,7 @@ func (s *Server) showProvider(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, p.UpdatedAt)
 	return c.JSON(toProviderJSON(p))
 }
 
@@ -226,10 +231,14 @@ func (s *Server) updateProvider(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	if req.IfRevision, err = ifMatch(c); err != nil {
+		return err
+	}
 	p, err := s.providers.UpdateProvider(c.UserContext(), principal(c), id, providers.ProviderPatch(req))
 	if err != nil {
 		return err
 	}
+	setETag(c, p.UpdatedAt)
 	return c.JSON(toProviderJSON(p))
 }
 
@@ -373,6 +382,7 @@ func (s *Server) showBed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, b.UpdatedAt)
 	return c.JSON(toBedJSON(b))
 }
 
@@ -385,10 +395,14 @@ func (s *Server) updateBed(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	if req.IfRevision, err = ifMatch(c); err != nil {
+		return err
+	}
 	b, err := s.providers.UpdateBed(c.UserContext(), principal(c), id, providers.BedPatch(req))
 	if err != nil {
 		return err
 	}
+	setETag(c, b.UpdatedAt)
 	return c.JSON(toBedJSON(b))
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/booking"
+	"github.com/respite-uk/respite/revision"
 )
 
 // Administrators register a carer after their carer's assessment, and
@@ -78,6 +79,9 @@ func (p *Pages) saveCarer(c *fiber.Ctx) error {
 		errs, ok := errorsFrom(err, "name", carerFields)
 		if !ok {
 			return err
+		}
+		if changedMeanwhile(err) {
+			f.Revision = revision.Of(cr.UpdatedAt) // saving again replaces their change
 		}
 		return p.renderCarerForm(c, statusFor(err), &cr, f, errs)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/revision"
 )
 
 // The carer form, shared by registering a carer and changing their record.
@@ -16,6 +17,9 @@ type carerForm struct {
 	Name, Mobile, Email, Postcode, Latitude, Longitude, AllowanceNights string
 	AllowanceStarts                                                     dateForm
 	EmergencyCard, EmergencyPlan, ContactName, ContactPhone             string
+	// Revision is the record's revision when the form was filled in
+	// (revision.Of), sent back in a hidden input: empty when registering.
+	Revision string
 }
 
 // carerFields maps the booking service's field names to the form's inputs.
@@ -31,6 +35,7 @@ func readCarerForm(c *fiber.Ctx) carerForm {
 		Latitude: form(c, "latitude"), Longitude: form(c, "longitude"), AllowanceNights: form(c, "allowance-nights"),
 		AllowanceStarts: readDate(c, "allowance-starts"), EmergencyCard: form(c, "emergency-card"), EmergencyPlan: form(c, "emergency-plan"),
 		ContactName: form(c, "emergency-contact-name"), ContactPhone: form(c, "emergency-contact-phone"),
+		Revision: form(c, "revision"),
 	}
 }
 
@@ -40,6 +45,7 @@ func carerFormOf(cr booking.Carer) carerForm {
 		Latitude: strconv.FormatFloat(cr.Latitude, 'f', -1, 64), Longitude: strconv.FormatFloat(cr.Longitude, 'f', -1, 64),
 		AllowanceNights: strconv.Itoa(cr.AllowanceNights), AllowanceStarts: dateFormOf(cr.AllowanceYearStarts),
 		EmergencyCard: carersDeref(cr.EmergencyCard), EmergencyPlan: cr.EmergencyPlan, ContactName: cr.EmergencyContactName, ContactPhone: carersDeref(cr.EmergencyContactPhone),
+		Revision: revision.Of(cr.UpdatedAt),
 	}
 }
 
@@ -94,6 +100,7 @@ func (f *carerForm) patch() (booking.CarerPatch, formErrors) {
 		Name: &f.Name, Mobile: &f.Mobile, Email: &f.Email, Postcode: &f.Postcode, Latitude: v.lat, Longitude: v.lon,
 		AllowanceNights: v.nights, EmergencyCard: &f.EmergencyCard, EmergencyPlan: &f.EmergencyPlan,
 		EmergencyContactName: &f.ContactName, EmergencyContactPhone: &f.ContactPhone,
+		IfRevision: f.Revision,
 	}
 	if !v.starts.IsZero() {
 		p.AllowanceYearStarts = &v.starts

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/booking"
+	"github.com/respite-uk/respite/revision"
 )
 
 // Administrators change the details of someone a carer cares for.
@@ -25,7 +26,7 @@ func (p *Pages) showEditPerson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := personForm{Name: person.Name, Notes: person.StaffNotes, Born: dateFormOf(person.DateOfBirth)}
+	f := personForm{Name: person.Name, Notes: person.StaffNotes, Born: dateFormOf(person.DateOfBirth), Revision: revision.Of(person.UpdatedAt)}
 	return p.renderEditPerson(c, fiber.StatusOK, cr, person, f, person.Needs, person.Requirements, nil)
 }
 
@@ -47,17 +48,21 @@ func (p *Pages) savePerson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := personForm{Name: form(c, "person-name"), Notes: form(c, "person-notes"), Born: readDate(c, "person-born")}
+	f := personForm{Name: form(c, "person-name"), Notes: form(c, "person-notes"), Born: readDate(c, "person-born"), Revision: form(c, "revision")}
 	needs, requirements := homesFormAll(c, "person-needs"), homesFormAll(c, "person-requirements")
 	born, errs := f.Born.parse("date_of_birth", "person-born", "their date of birth")
 	if len(errs) > 0 {
 		return p.renderEditPerson(c, fiber.StatusUnprocessableEntity, cr, person, f, needs, requirements, errs)
 	}
-	patch := booking.PersonPatch{Name: &f.Name, DateOfBirth: &born, Needs: &needs, Requirements: &requirements, StaffNotes: &f.Notes}
+	patch := booking.PersonPatch{Name: &f.Name, DateOfBirth: &born, Needs: &needs, Requirements: &requirements, StaffNotes: &f.Notes,
+		IfRevision: f.Revision}
 	if _, err := p.deps.Booking.UpdatePerson(ctx(c), signedInAs(c), person.ID, patch); err != nil {
 		errs, ok := errorsFrom(err, "person-name", personFields)
 		if !ok {
 			return err
+		}
+		if changedMeanwhile(err) {
+			f.Revision = revision.Of(person.UpdatedAt) // saving again replaces their change
 		}
 		return p.renderEditPerson(c, statusFor(err), cr, person, f, needs, requirements, errs)
 	}

@@ -27,6 +27,9 @@ type personForm struct {
 	Name, Notes         string
 	Born                dateForm
 	Needs, Requirements []homesChoice
+	// Revision is the person's revision when the change form was filled
+	// in (revision.Of); empty when adding someone.
+	Revision string
 }
 
 // personFields maps the booking service's field names to the form's inputs.

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/revision"
 )
 
 // Administrators change a bed: its label, type, features, and whether it
@@ -24,7 +25,7 @@ func (p *Pages) showEditBed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := bedForm{Label: bed.Label, Emergency: bed.EmergencyReserved}
+	f := bedForm{Label: bed.Label, Emergency: bed.EmergencyReserved, Revision: revision.Of(bed.UpdatedAt)}
 	return p.renderEditBed(c, fiber.StatusOK, home, bed, f, bed.BedType, bed.Features, nil)
 }
 
@@ -45,13 +46,17 @@ func (p *Pages) saveBed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := bedForm{Label: form(c, "bed-label"), Emergency: form(c, "bed-emergency") == "yes"}
+	f := bedForm{Label: form(c, "bed-label"), Emergency: form(c, "bed-emergency") == "yes", Revision: form(c, "revision")}
 	bedType, features := form(c, "bed-type"), homesFormAll(c, "bed-features")
-	patch := providers.BedPatch{Label: &f.Label, BedType: &bedType, Features: &features, EmergencyReserved: &f.Emergency}
+	patch := providers.BedPatch{Label: &f.Label, BedType: &bedType, Features: &features, EmergencyReserved: &f.Emergency,
+		IfRevision: f.Revision}
 	if _, err := p.deps.Providers.UpdateBed(ctx(c), signedInAs(c), bed.ID, patch); err != nil {
 		errs, ok := errorsFrom(err, "bed-label", bedFields)
 		if !ok {
 			return err
+		}
+		if changedMeanwhile(err) {
+			f.Revision = revision.Of(bed.UpdatedAt) // saving again replaces their change
 		}
 		return p.renderEditBed(c, statusFor(err), home, bed, f, bedType, features, errs)
 	}

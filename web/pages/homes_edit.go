@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/revision"
 )
 
 // Administrators change a care home's details, or make it inactive (or
@@ -49,6 +50,9 @@ func (p *Pages) saveHome(c *fiber.Ctx) error {
 		errs, ok := errorsFrom(err, "name", homeFields)
 		if !ok {
 			return err
+		}
+		if changedMeanwhile(err) {
+			f.Revision = revision.Of(home.UpdatedAt) // saving again replaces their change
 		}
 		return p.renderEditHome(c, statusFor(err), home, f, errs)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/respite-uk/respite/contact"
 	"github.com/respite-uk/respite/providers"
+	"github.com/respite-uk/respite/revision"
 )
 
 // The care home form, shared by adding a home and changing one.
@@ -18,6 +19,9 @@ type homeForm struct {
 	Name, Address, Postcode, Latitude, Longitude, Phone string
 	NotificationsMobile                                 string // optional: where the home is texted
 	BedTypes, Specialisms, AgeGroups                    []string
+	// Revision is the home's revision when the change form was filled in
+	// (revision.Of); empty when adding a home.
+	Revision string
 }
 
 // homesChoice is one checkbox or radio: its value, the id of its input,
@@ -63,6 +67,7 @@ func readHomeForm(c *fiber.Ctx) homeForm {
 		Latitude: form(c, "latitude"), Longitude: form(c, "longitude"), Phone: form(c, "phone"),
 		NotificationsMobile: form(c, "notifications-mobile"),
 		BedTypes:            homesFormAll(c, "bed-types"), Specialisms: homesFormAll(c, "specialisms"), AgeGroups: homesFormAll(c, "age-groups"),
+		Revision: form(c, "revision"),
 	}
 }
 
@@ -75,6 +80,7 @@ func homeFormOf(h providers.Provider) homeForm {
 		Name: h.Name, Address: h.Address, Postcode: h.Postcode, Phone: h.Phone, NotificationsMobile: mobile,
 		Latitude: strconv.FormatFloat(h.Latitude, 'f', -1, 64), Longitude: strconv.FormatFloat(h.Longitude, 'f', -1, 64),
 		BedTypes: h.BedTypes, Specialisms: h.Specialisms, AgeGroups: h.AgeGroups,
+		Revision: revision.Of(h.UpdatedAt),
 	}
 }
 
@@ -99,6 +105,7 @@ func (f homeForm) patch() (providers.ProviderPatch, formErrors) {
 	return providers.ProviderPatch{
 		Name: &in.Name, Address: &in.Address, Postcode: &in.Postcode, Latitude: in.Latitude, Longitude: in.Longitude,
 		Phone: &in.Phone, NotificationsMobile: &in.NotificationsMobile, BedTypes: &in.BedTypes, Specialisms: &in.Specialisms, AgeGroups: &in.AgeGroups,
+		IfRevision: f.Revision,
 	}, errs
 }
 

@@ -62,6 +62,9 @@ type bedForm struct {
 	Emergency         bool
 	BedTypes          []homesChoice
 	Features          []homesChoice
+	// Revision is the bed's revision when the change form was filled in
+	// (revision.Of); empty when adding a bed.
+	Revision string
 }
 
 // contractFields and bedFields map the service's field names to the inputs.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/respite-uk/respite/revision"
 	"github.com/respite-uk/respite/sharedlives"
 )
 
@@ -34,17 +35,19 @@ func (p *Pages) saveHost(c *fiber.Ctx) error {
 		return err
 	}
 	f := readHostForm(c)
-	v := editHostView(h, f)
 	patch, errs := f.patch(h)
 	if len(errs) > 0 {
-		return p.renderHostForm(c, fiber.StatusUnprocessableEntity, v, errs)
+		return p.renderHostForm(c, fiber.StatusUnprocessableEntity, editHostView(h, f), errs)
 	}
 	if _, err := p.deps.Hosts.UpdateHost(ctx(c), signedInAs(c), h.ID, patch); err != nil {
 		errs, ok := hostFormErrors(err)
 		if !ok {
 			return err
 		}
-		return p.renderHostForm(c, statusFor(err), v, errs)
+		if changedMeanwhile(err) {
+			f.Revision = revision.Of(h.UpdatedAt) // saving again replaces their change
+		}
+		return p.renderHostForm(c, statusFor(err), editHostView(h, f), errs)
 	}
 	return redirect(c, "/hosts/"+itoa(h.ID)+"?done=saved")
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/respite-uk/respite/revision"
 	"github.com/respite-uk/respite/sharedlives"
 )
 
@@ -20,6 +21,9 @@ type hostForm struct {
 	Skills, Offers                  []string
 	HomeFacts, AgeGroups            []string
 	StaffNotes                      string
+	// Revision is the host's revision when the change form was filled in
+	// (revision.Of); empty when adding a host.
+	Revision string
 }
 
 // hostFormFields maps the shared-lives service's field names to the
@@ -38,7 +42,7 @@ func readHostForm(c *fiber.Ctx) hostForm {
 		Latitude: form(c, "latitude"), Longitude: form(c, "longitude"), Capacity: form(c, "capacity"),
 		Skills: formValues(c, "skills"), Offers: formValues(c, "offers"),
 		HomeFacts: formValues(c, "home_facts"), AgeGroups: formValues(c, "age_groups"),
-		StaffNotes: form(c, "staff-notes"),
+		StaffNotes: form(c, "staff-notes"), Revision: form(c, "revision"),
 	}
 }
 
@@ -58,6 +62,7 @@ func hostFormOf(h sharedlives.Host) hostForm {
 	return hostForm{
 		Name: h.Name, Mobile: h.Mobile, Address: h.Address, Postcode: h.Postcode, Capacity: strconv.Itoa(h.Capacity),
 		Skills: h.Skills, Offers: h.Offers, HomeFacts: h.HomeFacts, AgeGroups: h.AgeGroups, StaffNotes: h.StaffNotes,
+		Revision: revision.Of(h.UpdatedAt),
 	}
 }
 
@@ -111,6 +116,7 @@ func (f hostForm) patch(current sharedlives.Host) (sharedlives.HostPatch, formEr
 		Name: &f.Name, Mobile: &f.Mobile, Address: &f.Address, Postcode: &f.Postcode,
 		Latitude: lat, Longitude: lon, Capacity: capacity,
 		Skills: &f.Skills, Offers: &f.Offers, HomeFacts: &f.HomeFacts, AgeGroups: &f.AgeGroups,
+		IfRevision: f.Revision,
 	}
 	if normaliseNewlines(f.StaffNotes) != normaliseNewlines(strings.TrimSpace(current.StaffNotes)) {
 		p.StaffNotes = &f.StaffNotes

@@ -139,6 +139,8 @@ func errorsFrom(err error, firstInput string, ids map[string]string) (formErrors
 	}
 	switch e.Kind {
 	case apperr.Invalid, apperr.Conflict, apperr.Unauthorized, apperr.RateLimited, apperr.Unavailable:
+	case apperr.Stale:
+		return formErrors{{Field: "", Href: "#" + firstInput, Message: changedMeanwhileMessage}}, true
 	default:
 		return nil, false
 	}
@@ -155,6 +157,17 @@ func errorsFrom(err error, firstInput string, ids map[string]string) (formErrors
 	}
 	return out, true
 }
+
+// changedMeanwhileMessage is what an edit form says when someone else saved
+// the record after it was opened (apperr.Stale). The form shows again
+// what was typed, carrying the record's new revision, so saving again
+// replaces the other change knowingly.
+const changedMeanwhileMessage = "Someone else changed this record after you opened this page, and their change is saved. " +
+	"What you typed is below: check it against the record, then save again to replace their change, or go back to see it."
+
+// changedMeanwhile reports whether err refused a change because someone
+// else changed the record first.
+func changedMeanwhile(err error) bool { return apperr.KindOf(err) == apperr.Stale }
 
 // pageError is one error the page itself finds while reading a form (a
 // date that is not a date), before any service is asked.
@@ -308,6 +321,8 @@ func statusFor(err error) int {
 		return fiber.StatusUnauthorized
 	case apperr.RateLimited:
 		return fiber.StatusTooManyRequests
+	case apperr.Stale:
+		return fiber.StatusPreconditionFailed
 	case apperr.Unavailable:
 		return fiber.StatusServiceUnavailable
 	case apperr.NotFound:
