@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,6 +49,8 @@ func reportInfoFor(name string) (reportInfo, bool) {
 // periodForm is the report period as typed, and the period it means once
 // it has been read without errors.
 type periodForm struct {
+	// Action is where the period's form is sent: the page it is on.
+	Action   string
 	From, To dateForm
 	Period   reports.Period
 	// Words is the period written out; Query is it as from= and to= for
@@ -60,7 +63,7 @@ type periodForm struct {
 // YYYY-MM-DD (the pages' own links), else the date boxes, else the last 12
 // whole months. The domain's Validate decides whether it is allowed.
 func (p *Pages) readPeriod(c *fiber.Ctx) (periodForm, formErrors) {
-	var f periodForm
+	f := periodForm{Action: strings.Clone(c.Path())} // the form asks its own page again
 	var errs formErrors
 	if from, to := query(c, "from"), query(c, "to"); from != "" || to != "" {
 		var e formErrors
