@@ -109,18 +109,9 @@ func (s *Service) BlockUse(ctx context.Context, p Period) (BlockUse, error) {
 	if err != nil {
 		return BlockUse{}, err
 	}
-	booked, err := blockNightsBooked(ctx, s.db, p)
+	used, err := blockNightsBooked(ctx, s.db, p)
 	if err != nil {
 		return BlockUse{}, err
-	}
-	type key struct {
-		month    Month
-		contract int64
-		bedType  string
-	}
-	used := make(map[key]blockNights, len(booked))
-	for _, b := range booked {
-		used[key{b.Month, b.ContractID, b.BedType}] = b
 	}
 
 	var u BlockUse
@@ -132,7 +123,7 @@ func (s *Service) BlockUse(ctx context.Context, p Period) (BlockUse, error) {
 			if nights == 0 {
 				continue
 			}
-			b := used[key{m.Month, g.ContractID, g.BedType}]
+			b := used[blockNightsKey{m.Month, g.ContractID, g.BedType}]
 			l := BlockUseLine{
 				Month: m.Month, ContractID: g.ContractID, ContractReference: g.Reference,
 				ProviderID: g.ProviderID, ProviderName: g.ProviderName, BedType: g.BedType,
@@ -179,17 +170,6 @@ type blockBedGroup struct {
 	BedType          string        `bun:"bed_type"`
 	Beds             int64         `bun:"beds"`
 	ReservedBeds     int64         `bun:"reserved_beds"`
-}
-
-// blockNights is the nights booked on one contract's beds of one type in
-// one month.
-type blockNights struct {
-	ContractID   int64  `bun:"contract_id"`
-	BedType      string `bun:"bed_type"`
-	Month        Month  `bun:"month"`
-	Planned      int64  `bun:"planned"`
-	Emergency    int64  `bun:"emergency"`
-	ReservedUsed int64  `bun:"reserved_used"`
 }
 
 // blockRatePence is the average block rate over p, as BlockUse's total

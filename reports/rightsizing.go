@@ -114,10 +114,6 @@ func (s *Service) RightSizing(ctx context.Context, p Period) (RightSizing, error
 		out.SpotRatePence, out.NoSpot = out.BlockRatePence, true
 	}
 
-	booked, err := bedDemandChanges(ctx, s.db, p)
-	if err != nil {
-		return RightSizing{}, err
-	}
 	turnedAway, err := turnedAwayChanges(ctx, s.db, p)
 	if err != nil {
 		return RightSizing{}, err
@@ -137,7 +133,10 @@ func (s *Service) RightSizing(ctx context.Context, p Period) (RightSizing, error
 		}
 		return changes[k]
 	}
-	for _, c := range append(booked, turnedAway...) {
+	if err := addBedDemand(ctx, s.db, p, func(area, bedType string) []int64 { return series(key{area, bedType}) }); err != nil {
+		return RightSizing{}, err
+	}
+	for _, c := range turnedAway {
 		if i := p.From.DaysUntil(c.Day); i >= 0 && i < out.Nights {
 			series(key{c.Area, c.BedType})[i] += c.Change
 		}

@@ -79,14 +79,6 @@ func (d sqlDialect) spansWith(spans []monthSpan) (string, []any) {
 // wholePeriod is p as a single span, labelled "".
 func wholePeriod(p Period) []monthSpan { return []monthSpan{{From: p.From, To: p.To}} }
 
-// dayAfter is the date after the date col.
-func (d sqlDialect) dayAfter(col string) string {
-	if d.pg {
-		return "(" + col + " + 1)"
-	}
-	return "date(" + col + ", '+1 day')"
-}
-
 // param is a placeholder for a date argument.
 func (d sqlDialect) param() string {
 	if d.pg {

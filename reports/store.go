@@ -34,38 +34,6 @@ GROUP BY c.id, c.reference, c.provider_id, p.name, c.starts_on, c.ends_on, c.nig
 	return out, nil
 }
 
-// blockNightsBooked counts the nights of p stayed on the same beds as
-// blockBedGroups counts, within their contracts' dates, by month and the
-// stay's kind.
-func blockNightsBooked(ctx context.Context, db bun.IDB, p Period) ([]blockNights, error) {
-	d := dialectOf(db)
-	spans, args := d.spansWith(monthsOf(p))
-	nights := d.nightsWithin("bk.arrive", "bk.depart", d.greatest("s.first", "c.starts_on"), d.least("s.after", d.dayAfter("c.ends_on")))
-	args = append(args, p.To.AddDays(1), p.From)
-	var out []blockNights
-	err := db.NewRaw(`
-WITH `+spans+`
-SELECT contract_id, bed_type, month,
-       SUM(CASE WHEN kind = 'planned' THEN nights ELSE 0 END) AS planned,
-       SUM(CASE WHEN kind = 'emergency' THEN nights ELSE 0 END) AS emergency,
-       SUM(CASE WHEN reserved THEN nights ELSE 0 END) AS reserved_used
-FROM (
-  SELECT b.contract_id, b.bed_type, b.emergency_reserved AS reserved, bk.kind, s.label AS month, `+nights+` AS nights
-  FROM bookings bk
-  CROSS JOIN spans s
-  JOIN beds b ON b.id = bk.place_id
-  JOIN contracts c ON c.id = b.contract_id
-  WHERE bk.status = 'confirmed' AND bk.arrive < ? AND bk.depart > ?
-    AND bk.arrive < s.after AND bk.depart > s.first AND bk.place_kind = 'bed'
-    AND c.kind = 'block' AND c.active AND b.active
-) x
-GROUP BY contract_id, bed_type, month`, args...).Scan(ctx, &out)
-	if err != nil {
-		return nil, fmt.Errorf("reports: counting block nights booked: %w", err)
-	}
-	return out, nil
-}
-
 // confirmedNights counts the nights of p of confirmed stays, at any place.
 func confirmedNights(ctx context.Context, db bun.IDB, p Period) (int64, error) {
 	return nightsOfStays(ctx, db, p, "")
@@ -428,38 +396,7 @@ func districtExpr(_ bun.IDB, col string) string {
 	return "substr(" + col + ", 1, length(" + col + ") - 4)"
 }
 
-// bedDemandChanges describes the nights of p of confirmed stays on beds, by
-// the home's district and bed type, as changes in the number of beds in use
-// from one night to the next: +1 on each stay's first night in p, -1 on the
-// day it leaves (if that is in p). RightSizing adds them up night by night.
-// Two rows a stay are read, not one a night.
-func bedDemandChanges(ctx context.Context, db bun.IDB, p Period) ([]demandChange, error) {
-	d := dialectOf(db)
-	after := p.To.AddDays(1)
-	var out []demandChange
-	err := db.NewRaw(`
-SELECT `+districtExpr(db, "pr.postcode")+` AS area, c.bed_type, c.day, SUM(c.change) AS change
-FROM (
-  SELECT b.provider_id, b.bed_type, `+d.greatest("bk.arrive", d.param())+` AS day, COUNT(*) AS change
-  FROM bookings bk JOIN beds b ON b.id = bk.place_id
-  WHERE bk.status = 'confirmed' AND bk.arrive < ? AND bk.depart > ? AND bk.place_kind = 'bed'
-  GROUP BY 1, 2, 3
-  UNION ALL
-  SELECT b.provider_id, b.bed_type, bk.depart AS day, -COUNT(*) AS change
-  FROM bookings bk JOIN beds b ON b.id = bk.place_id
-  WHERE bk.status = 'confirmed' AND bk.arrive < ? AND bk.depart > ? AND bk.depart < ? AND bk.place_kind = 'bed'
-  GROUP BY b.provider_id, b.bed_type, bk.depart
-) c
-JOIN providers pr ON pr.id = c.provider_id
-GROUP BY 1, 2, 3`,
-		p.From, after, p.From, after, p.From, after).Scan(ctx, &out)
-	if err != nil {
-		return nil, fmt.Errorf("reports: counting bed-nights demanded: %w", err)
-	}
-	return out, nil
-}
-
-// turnedAwayChanges is bedDemandChanges for the planned stays that
+// turnedAwayChanges is addBedDemand's changes for the planned stays that
 // searches found nothing for, by the carer's district and the bed type the
 // person's needs call for.
 func turnedAwayChanges(ctx context.Context, db bun.IDB, p Period) ([]demandChange, error) {
