@@ -460,6 +460,34 @@ func TestService_BlockUse(t *testing.T) {
 	})
 }
 
+// A stay on a block bed counts only the nights its contract covers: here
+// BLK-B's start is moved, after the booking, to the middle of B1's stay of
+// 5 → 8 April, as when a contract's dates are corrected.
+func TestService_BlockUse_nightsOutsideTheContract(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := newFixture(t, db)
+		if _, err := db.NewUpdate().Table("contracts").Set("starts_on = ?", d("2027-04-07")).Where("reference = 'BLK-B'").Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.svc.BlockUse(context.Background(), period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// April from the 7th: 24 contracted nights, and only the night of
+		// 7 April is both in the contract and in the stay.
+		want := []string{"2027-04", "BLK-B", "Beech Court", "residential_dementia", "1", "24", "1", "0", "0", "0", "4.2", "120.00", "2880.00", "2880.00"}
+		var beech [][]string
+		for _, row := range table(got) {
+			if row[1] == "BLK-B" {
+				beech = append(beech, row)
+			}
+		}
+		if diff := cmp.Diff([][]string{want}, beech); diff != "" {
+			t.Errorf("BLK-B's lines (-want +got):\n%s", diff)
+		}
+	})
+}
+
 func TestService_Spot(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := newFixture(t, db)
