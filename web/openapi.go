@@ -231,6 +231,7 @@ func buildOpenAPI() map[string]any {
 		paths[op.path][strings.ToLower(op.method)] = o
 	}
 
+	describeSchemas(schemas)
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
