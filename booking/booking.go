@@ -29,6 +29,13 @@ const (
 	StatusCancelled = "cancelled"
 )
 
+// The vocabularies above as lists, for the API document's enums.
+var (
+	PlaceKinds = []string{PlaceBed, PlaceHost}
+	Kinds      = []string{KindPlanned, KindEmergency}
+	Statuses   = []string{StatusConfirmed, StatusCancelled}
+)
+
 // Place names something bookable.
 type Place struct {
 	Kind string

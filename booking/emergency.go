@@ -47,6 +47,9 @@ const (
 	TierSpot         = "spot"               // homes to ring for a spot purchase
 )
 
+// Tiers lists the tiers in that order.
+var Tiers = []string{TierEmergencyBed, TierBlockBed, TierHost, TierSpot}
+
 // EmergencyCard is what duty staff see from a carer's emergency card.
 type EmergencyCard struct {
 	Carer  Carer

@@ -12,9 +12,11 @@ import (
 	"github.com/respite-uk/respite/calendar"
 )
 
+// placeJSON is both in requests and in answers, so its required fields
+// are tagged: the document gives a type one schema.
 type placeJSON struct {
-	Kind string `json:"kind"`
-	ID   int64  `json:"id"`
+	Kind string `json:"kind" jsonschema:"required"`
+	ID   int64  `json:"id" jsonschema:"required"`
 }
 
 type optionJSON struct {
@@ -32,10 +34,10 @@ type availabilityJSON struct {
 }
 
 type holdRequest struct {
-	PersonID int64     `json:"person_id"`
-	Place    placeJSON `json:"place"`
-	Arrive   string    `json:"arrive" jsonschema:"format=date"`
-	Depart   string    `json:"depart" jsonschema:"format=date"`
+	PersonID int64     `json:"person_id" jsonschema:"required"`
+	Place    placeJSON `json:"place" jsonschema:"required"`
+	Arrive   string    `json:"arrive" jsonschema:"required,format=date"`
+	Depart   string    `json:"depart" jsonschema:"required,format=date"`
 }
 
 type holdJSON struct {
@@ -49,7 +51,7 @@ type holdJSON struct {
 }
 
 type bookingRequest struct {
-	HoldID string `json:"hold_id"`
+	HoldID string `json:"hold_id" jsonschema:"required"`
 }
 
 type cancelRequest struct {
@@ -361,15 +363,16 @@ func (s *Server) showAllowance(c *fiber.Ctx) error {
 
 var bookingOperations = []operation{
 	{method: "GET", path: "/api/v1/availability", summary: "Places free on every night of a stay, under a contract covering every night, that suit the person (never beds kept for emergencies), best match first, then nearest. Searches that find nothing are recorded for commissioners.", who: "admin, duty, or the person's carer", status: 200, response: availabilityJSON{}, errors: []int{404, 422},
-		query: []queryParam{{"person_id", "The person the stay is for.", "integer"}, {"arrive", "Arrival date, YYYY-MM-DD.", "string"}, {"depart", "Departure date, YYYY-MM-DD.", "string"}, {"near", "LAT,LON to measure distance from (default: the carer's home).", "string"}}},
+		query: []queryParam{{"person_id", "The person the stay is for.", "id", true, nil}, {"arrive", "Arrival date, YYYY-MM-DD.", "date", true, nil}, {"depart", "Departure date, YYYY-MM-DD.", "date", true, nil}, {"near", "LAT,LON to measure distance from (default: the carer's home).", "string", false, nil}}},
 	{method: "POST", path: "/api/v1/holds", summary: "Hold a place's nights for 10 minutes while the booking is confirmed; 409 when any night is taken or held, 422 naming a broken rule, 503 if the hold service is down.", who: "admin, duty, or the person's carer", request: holdRequest{}, status: 201, response: holdJSON{}, errors: []int{400, 404, 409, 415, 422, 503}},
-	{method: "DELETE", path: "/api/v1/holds/{id}", summary: "Release a hold early.", who: "admin, duty, or the hold's carer", status: 204, errors: []int{404}},
+	{method: "DELETE", path: "/api/v1/holds/{id}", summary: "Release a hold early.", who: "admin, duty, or the hold's carer", status: 204, errors: []int{404},
+		idSchema: map[string]any{"type": "string", "pattern": "^[0-9a-f]{24}$", "description": "A hold's id: 24 hexadecimal digits."}},
 	{method: "POST", path: "/api/v1/bookings", summary: "Confirm a hold as a booking. Send an Idempotency-Key header to make retries safe: the same key returns the same booking.", who: "admin, duty, or the hold's carer", request: bookingRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/bookings", summary: "Bookings in id order: a carer sees their own, staff all. Find a booking by its reference, or a carer's bookings by their mobile number; a query parameter not listed here is refused (422), never ignored.", who: "admin, duty, or a carer (their own)", status: 200, response: bookingList{}, errors: []int{422},
-		query: append([]queryParam{{"from", "Stays ending after this date.", "string"}, {"to", "Stays starting on or before this date.", "string"}, {"place_kind", "bed or host (with place_id).", "string"}, {"place_id", "A place's id.", "integer"}, {"person_id", "A person's id.", "integer"}, {"status", "confirmed or cancelled.", "string"},
-			{"reference", "A booking reference, in any case, with or without the dash: K7M-4QX or k7m4qx.", "string"}, {"mobile", "The carer's mobile number, written any UK way: 07700 900123 or +44 7700 900123.", "string"}}, pageParams...)},
+		query: append([]queryParam{{"from", "Stays ending after this date.", "date", false, nil}, {"to", "Stays starting on or before this date.", "date", false, nil}, {"place_kind", "bed or host (with place_id).", "string", false, booking.PlaceKinds}, {"place_id", "A place's id.", "id", false, nil}, {"person_id", "A person's id.", "id", false, nil}, {"status", "confirmed or cancelled.", "string", false, booking.Statuses},
+			{"reference", "A booking reference, in any case, with or without the dash: K7M-4QX or k7m4qx.", "string", false, nil}, {"mobile", "The carer's mobile number, written any UK way: 07700 900123 or +44 7700 900123.", "string", false, nil}}, pageParams...)},
 	{method: "GET", path: "/api/v1/bookings/{id}", summary: "One booking, by its id or its reference (any case, with or without the dash).", who: "admin, duty, or the booking's carer", status: 200, response: stayJSON{}, errors: []int{404},
 		idSchema: map[string]any{"oneOf": []any{map[string]any{"type": "integer", "minimum": 1}, map[string]any{"type": "string", "pattern": "^[A-Za-z0-9]{3}-?[A-Za-z0-9]{3}$"}}}},
-	{method: "POST", path: "/api/v1/bookings/{id}/cancel", summary: "Cancel a booking: the nights are freed and given back to the allowance, and the carer is texted. Carers may cancel up to RESPITE_CANCEL_CUTOFF (48 hours) before arrival; staff at any time, with a reason. Cancelling a stay already under way ends it today instead: the nights spent stay booked and counted.", who: "admin, duty, or the booking's carer", request: cancelRequest{}, status: 200, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
+	{method: "POST", path: "/api/v1/bookings/{id}/cancel", summary: "Cancel a booking: the nights are freed and given back to the allowance, and the carer is texted. Carers may cancel up to RESPITE_CANCEL_CUTOFF (48 hours) before arrival; staff at any time, with a reason. Cancelling a stay already under way ends it today instead: the nights spent stay booked and counted.", who: "admin, duty, or the booking's carer", request: cancelRequest{}, bodyOptional: true, status: 200, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/carers/{id}/allowance", summary: "The carer's nights this allowance year: allowed, booked, held and remaining.", who: "admin, duty, or the carer", status: 200, response: allowanceJSON{}, errors: []int{404}},
 }

@@ -34,7 +34,7 @@ func (s *Server) carerRoutes(api fiber.Router) {
 var carerOperations = []operation{
 	{method: "POST", path: "/api/v1/carers", summary: "Register a carer after their carer's assessment.", who: "admin or duty", request: carerRequest{}, status: 201, response: carerJSON{}, errors: []int{400, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/carers", summary: "List carers in id order.", who: "admin or duty", status: 200, response: carerList{}, errors: []int{422},
-		query: append([]queryParam{{"q", "Part of the name, any case.", "string"}}, pageParams...)},
+		query: append([]queryParam{{"q", "Part of the name, any case.", "string", false, nil}}, pageParams...)},
 	{method: "GET", path: "/api/v1/carers/{id}", summary: "One carer, with their emergency plan.", who: "admin, duty, or the carer themself", status: 200, response: carerJSON{}, errors: []int{404}},
 	{method: "PATCH", path: "/api/v1/carers/{id}", summary: "Change a carer's record; fields left out stay as they are, and an empty email, emergency_card or emergency_contact_phone removes it.", who: "admin or duty", request: carerPatchRequest{}, status: 200, response: carerJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "POST", path: "/api/v1/carers/{id}/people", summary: "Add someone the carer looks after.", who: "admin or duty", request: personRequest{}, status: 201, response: personJSON{}, errors: []int{400, 404, 415, 422}},

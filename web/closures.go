@@ -28,7 +28,7 @@ var closureOperations = []operation{
 	{method: "POST", path: "/api/v1/providers/{id}/closures", summary: "Close a bed (bed_id), or the whole home (no bed_id), to admissions for a run of nights, both included, with a reason (an outbreak, refurbishment). Closed nights are offered to nobody: searches, holds, confirms and emergency placements all pass them by. A closure over nights already booked is refused (409) naming the stays in the way, unless confirm_stays_in_the_way is true: then it is made, and the answer lists the stays for staff to move.", who: "admin", request: closureRequest{}, status: 201, response: closureJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/providers/{id}/closures", summary: "The home's closures that are not yet over, soonest first, each with the stays still booked on its nights.", who: "staff", status: 200, response: closureList{}, errors: []int{404}},
 	{method: "DELETE", path: "/api/v1/closures/{id}", summary: "Lift a closure from a night on (default tonight): one not yet begun by then is deleted; one under way is ended early, on the night before. 409 for a closure already over.", who: "admin", status: 204, errors: []int{404, 409, 422},
-		query: []queryParam{{"from", "The first night open again, YYYY-MM-DD (default today).", "string"}}},
+		query: []queryParam{{"from", "The first night open again, YYYY-MM-DD (default today).", "date", false, nil}}},
 }
 
 type closureRequest struct {

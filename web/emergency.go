@@ -77,24 +77,24 @@ type emergencyOptionsJSON struct {
 }
 
 type placementRequest struct {
-	PersonID int64     `json:"person_id"`
-	Place    placeJSON `json:"place"`
-	Arrive   string    `json:"arrive" jsonschema:"format=date"`
-	Depart   string    `json:"depart" jsonschema:"format=date"`
-	Reason   string    `json:"reason"`
+	PersonID int64     `json:"person_id" jsonschema:"required"`
+	Place    placeJSON `json:"place" jsonschema:"required"`
+	Arrive   string    `json:"arrive" jsonschema:"required,format=date"`
+	Depart   string    `json:"depart" jsonschema:"required,format=date"`
+	Reason   string    `json:"reason" jsonschema:"required"`
 	// OverrideReason places the person although the place does not suit
 	// them on paper; it is audited and shown to the home.
 	OverrideReason string `json:"override_reason,omitempty"`
 }
 
 type spotRequest struct {
-	PersonID         int64  `json:"person_id"`
-	ProviderID       int64  `json:"provider_id"`
-	BedType          string `json:"bed_type"`
-	NightlyRatePence *int64 `json:"nightly_rate_pence"`
-	Arrive           string `json:"arrive" jsonschema:"format=date"`
-	Depart           string `json:"depart" jsonschema:"format=date"`
-	Reason           string `json:"reason"`
+	PersonID         int64  `json:"person_id" jsonschema:"required"`
+	ProviderID       int64  `json:"provider_id" jsonschema:"required"`
+	BedType          string `json:"bed_type" jsonschema:"required"`
+	NightlyRatePence *int64 `json:"nightly_rate_pence" jsonschema:"required"`
+	Arrive           string `json:"arrive" jsonschema:"required,format=date"`
+	Depart           string `json:"depart" jsonschema:"required,format=date"`
+	Reason           string `json:"reason" jsonschema:"required"`
 }
 
 type auditEntryJSON struct {
@@ -246,11 +246,11 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 
 var emergencyOperations = []operation{
 	{method: "GET", path: "/api/v1/emergency/lookup", summary: "The carer behind an emergency card: the people they care for, their needs, the emergency plan, and their stays under way today and to come. Every lookup is audited.", who: "duty", status: 200, response: emergencyCardJSON{}, errors: []int{404, 422},
-		query: []queryParam{{"card", "The number on the carer's emergency card.", "string"}}},
+		query: []queryParam{{"card", "The number on the carer's emergency card.", "string", true, nil}}},
 	{method: "GET", path: "/api/v1/emergency/options", summary: "Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase.", who: "duty", status: 200, response: emergencyOptionsJSON{}, errors: []int{404, 422},
-		query: []queryParam{{"person_id", "The person who needs a place.", "integer"}, {"arrive", "YYYY-MM-DD, today or within two days.", "string"}, {"depart", "YYYY-MM-DD.", "string"}}},
+		query: []queryParam{{"person_id", "The person who needs a place.", "id", true, nil}, {"arrive", "YYYY-MM-DD, today or within two days.", "date", true, nil}, {"depart", "YYYY-MM-DD.", "date", true, nil}}},
 	{method: "POST", path: "/api/v1/emergency/placements", summary: "Place the person: a confirmed emergency booking in one transaction, without the hold layer (works with Redis down); the allowance is recorded, not enforced; the place and the emergency contact are texted at once; audited. Between midnight and RESPITE_NIGHT_ENDS_AT (10:00) arrive may be yesterday, the night under way. A place that does not suit the person is refused (422) unless override_reason says why to place them there all the same: that is audited (emergency.override) and kept on the booking for the home to see.", who: "duty", request: placementRequest{}, status: 201, response: stayJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "POST", path: "/api/v1/emergency/spot-placements", summary: "Record a spot purchase agreed by phone: the spot contract, its bed and the emergency booking in one transaction; audited.", who: "duty", request: spotRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/audit", summary: "The append-only record of staff actions that create, change or cancel bookings, read emergency data or manage staff accounts, newest first.", who: "admin", status: 200, response: auditList{}, errors: []int{422},
-		query: append([]queryParam{{"action", "What was done, such as emergency.placement or staff.disabled.", "string"}, {"actor_kind", "staff, carer or host.", "string"}, {"actor_id", "The actor's id.", "integer"}, {"target_kind", "booking, carer or person.", "string"}, {"target_id", "The target's id.", "integer"}, {"from", "RFC 3339 time, inclusive.", "string"}, {"to", "RFC 3339 time, exclusive.", "string"}}, pageParams...)},
+		query: append([]queryParam{{"action", "What was done, such as emergency.placement or staff.disabled.", "string", false, nil}, {"actor_kind", "staff, carer or host.", "string", false, nil}, {"actor_id", "The actor's id.", "id", false, nil}, {"target_kind", "booking, carer or person.", "string", false, nil}, {"target_id", "The target's id.", "id", false, nil}, {"from", "RFC 3339 time, inclusive.", "instant", false, nil}, {"to", "RFC 3339 time, exclusive.", "instant", false, nil}}, pageParams...)},
 }

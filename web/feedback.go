@@ -61,6 +61,6 @@ func (s *Server) listFeedback(c *fiber.Ctx) error {
 var feedbackOperations = []operation{
 	{method: "GET", path: "/api/v1/feedback", summary: "Carers' feedback on stays, newest first: one item per stay, from their replies to the day-after text. " +
 		"rating is the latest reply of 1 (poor) to 5 (very good), or null; comment holds the words of every reply, for staff only.", who: "admin", status: 200, response: feedbackList{}, errors: []int{422},
-		query: append([]queryParam{{"from", "YYYY-MM-DD: feedback first received on or after this date (London).", "string"}, {"to", "YYYY-MM-DD: feedback first received on or before this date (London).", "string"},
-			{"with_comment", "true for only the feedback with words in it.", "boolean"}}, pageParams...)},
+		query: append([]queryParam{{"from", "YYYY-MM-DD: feedback first received on or after this date (London).", "date", false, nil}, {"to", "YYYY-MM-DD: feedback first received on or before this date (London).", "date", false, nil},
+			{"with_comment", "true for only the feedback with words in it.", "boolean", false, nil}}, pageParams...)},
 }

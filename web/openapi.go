@@ -15,7 +15,10 @@ import (
 	"github.com/invopop/jsonschema"
 
 	"github.com/respite-uk/respite/accounts"
+	"github.com/respite-uk/respite/booking"
 	"github.com/respite-uk/respite/calendar"
+	"github.com/respite-uk/respite/notify"
+	"github.com/respite-uk/respite/paging"
 	"github.com/respite-uk/respite/providers"
 )
 
@@ -28,8 +31,11 @@ type operation struct {
 	summary      string
 	who          string // who may call it
 	request      any    // body type, or nil
-	status       int    // success status
-	response     any    // body type, or nil for no body
+	// bodyOptional says the body may be left out altogether (a reason that
+	// only staff must give, a date that defaults to today).
+	bodyOptional bool
+	status       int // success status
+	response     any // body type, or nil for no body
 	query        []queryParam
 	errors       []int // problem statuses this route can answer with, besides 401/403/500
 	// csv says the route also answers text/csv (Accept: text/csv or
@@ -40,11 +46,41 @@ type operation struct {
 	idSchema map[string]any
 }
 
-type queryParam struct{ name, description, typ string }
+// queryParam is one query parameter an operation takes. typ is integer,
+// string or boolean, or: date (YYYY-MM-DD), instant (RFC 3339), id (a
+// whole number from 1), limit (a page size, 1 to 200).
+type queryParam struct {
+	name, description, typ string
+	required               bool
+	enum                   []string // its only values, when it has a fixed few
+}
 
 var pageParams = []queryParam{
-	{"limit", "Items per page, 1 to 200 (default 50).", "integer"},
-	{"cursor", "The next_cursor of the previous page.", "string"},
+	{"limit", "Items per page, 1 to 200 (default 50).", "limit", false, nil},
+	{"cursor", "The next_cursor of the previous page.", "string", false, nil},
+}
+
+// schema is the parameter's JSON schema.
+func (q queryParam) schema() map[string]any {
+	var s map[string]any
+	switch q.typ {
+	case "date":
+		s = map[string]any{"type": "string", "format": "date"}
+	case "instant":
+		s = map[string]any{"type": "string", "format": "date-time"}
+	case "id":
+		s = map[string]any{"type": "integer", "format": "int64", "minimum": 1}
+	case "limit":
+		s = map[string]any{"type": "integer", "minimum": 1, "maximum": paging.MaxLimit, "default": paging.DefaultLimit}
+	case "integer", "string", "boolean":
+		s = map[string]any{"type": q.typ}
+	default:
+		panic("openapi: query parameter " + q.name + " has no type " + q.typ) // a typo: fail the tests loudly
+	}
+	if q.enum != nil {
+		s["enum"] = q.enum
+	}
+	return s
 }
 
 var operations = []operation{
@@ -55,9 +91,9 @@ var operations = []operation{
 	{method: "POST", path: "/api/v1/auth/logout", summary: "Sign out: the token stops working at once.", who: "anyone signed in", status: 204},
 	{method: "GET", path: "/api/v1/auth/me", summary: "Who the token belongs to.", who: "anyone signed in", status: 200, response: meResponse{}},
 	{method: "POST", path: "/api/v1/providers", summary: "Add a care home. A home with the same name at the same postcode as one already listed is refused (409, \"Is this the same home?\") unless new_home_confirmed=true says it is a different home.", who: "admin", request: providerRequest{}, status: 201, response: providerJSON{}, errors: []int{400, 409, 415, 422},
-		query: []queryParam{{"new_home_confirmed", "true when a home with the same name and postcode as an existing one is a different home.", "boolean"}}},
+		query: []queryParam{{"new_home_confirmed", "true when a home with the same name and postcode as an existing one is a different home.", "boolean", false, nil}}},
 	{method: "GET", path: "/api/v1/providers", summary: "List care homes in id order.", who: "staff", status: 200, response: providerList{}, errors: []int{422},
-		query: append([]queryParam{{"q", "Part of the name, any case.", "string"}, {"active", "true or false.", "boolean"}}, pageParams...)},
+		query: append([]queryParam{{"q", "Part of the name, any case.", "string", false, nil}, {"active", "true or false.", "boolean", false, nil}}, pageParams...)},
 	{method: "GET", path: "/api/v1/providers/{id}", summary: "One care home.", who: "staff", status: 200, response: providerJSON{}, errors: []int{404}},
 	{method: "PATCH", path: "/api/v1/providers/{id}", summary: "Change a care home; fields left out stay as they are.", who: "admin", request: providerPatchRequest{}, status: 200, response: providerJSON{}, errors: []int{400, 404, 415, 422}},
 	{method: "POST", path: "/api/v1/providers/{id}/contracts", summary: "Record a block or spot contract with the home (dates inclusive).", who: "admin", request: contractRequest{}, status: 201, response: contractJSON{}, errors: []int{400, 404, 409, 415, 422}},
@@ -68,7 +104,7 @@ var operations = []operation{
 	{method: "GET", path: "/api/v1/providers/{id}/beds", summary: "The home's beds in id order.", who: "staff", status: 200, response: bedList{}, errors: []int{404, 422}, query: pageParams},
 	{method: "GET", path: "/api/v1/beds/{id}", summary: "One bed.", who: "staff", status: 200, response: bedJSON{}, errors: []int{404}},
 	{method: "GET", path: "/api/v1/messages", summary: "The SMS outbox, newest first: every text queued, sent, delivered or failed, with its body (texts carry no care details).", who: "admin", status: 200, response: messageList{}, errors: []int{422},
-		query: append([]queryParam{{"to", "A phone number.", "string"}, {"status", "queued, sending, checking (sent, but not yet known to have reached Twilio), sent, delivered, undelivered, failed or suppressed.", "string"}, {"template", "A template name.", "string"}}, pageParams...)},
+		query: append([]queryParam{{"to", "A phone number.", "string", false, nil}, {"status", "queued, sending, checking (sent, but not yet known to have reached Twilio), sent, delivered, undelivered, failed or suppressed.", "string", false, notify.Statuses}, {"template", "A template name.", "string", false, nil}}, pageParams...)},
 	{method: "GET", path: "/api/v1/messages/{id}", summary: "One text in the outbox.", who: "admin", status: 200, response: messageJSON{}, errors: []int{404}},
 	{method: "PATCH", path: "/api/v1/beds/{id}", summary: "Change a bed; fields left out stay as they are.", who: "admin", request: bedPatchRequest{}, status: 200, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
 }
@@ -105,20 +141,36 @@ func (s *Server) showOpenAPI(c *fiber.Ctx) error {
 
 // buildOpenAPI assembles the document.
 func buildOpenAPI() map[string]any {
-	r := &jsonschema.Reflector{
-		RequiredFromJSONSchemaTags: true, // a field is required only where a tag says so
-		Mapper: func(t reflect.Type) *jsonschema.Schema {
-			if t == reflect.TypeOf(calendar.Date{}) {
-				return &jsonschema.Schema{Type: "string", Format: "date"}
-			}
-			return nil
-		},
-		Namer: func(t reflect.Type) string { return schemaName(t.Name()) },
+	// Requests and answers are reflected apart. In a request body a field
+	// is required only where its type says so (a jsonschema tag or
+	// JSONSchemaExtend), because the handler decides what may be left out.
+	// In an answer every field without omitempty is required, because
+	// encoding/json always writes it; answerNulls then marks the ones that
+	// can be null.
+	reflector := func(requiredByTags bool) *jsonschema.Reflector {
+		return &jsonschema.Reflector{
+			RequiredFromJSONSchemaTags: requiredByTags,
+			Mapper: func(t reflect.Type) *jsonschema.Schema {
+				if t == reflect.TypeOf(calendar.Date{}) {
+					return &jsonschema.Schema{Type: "string", Format: "date"}
+				}
+				return nil
+			},
+			Namer: func(t reflect.Type) string { return schemaName(t.Name()) },
+		}
 	}
+	requests, answers := reflector(true), reflector(false)
 	schemas := map[string]any{"Problem": problemSchema()}
-	ref := func(v any) map[string]any {
+	roles := map[string]*jsonschema.Reflector{}
+	ref := func(r *jsonschema.Reflector, v any) map[string]any {
 		s := r.Reflect(v)
 		for name, def := range s.Definitions {
+			if other, ok := roles[name]; ok && other != r && !sameSchema(def, schemas[name]) {
+				// A type in both must tag its required fields, so that
+				// both reflections agree.
+				panic("openapi: " + name + " is both in a request body and in an answer, and its schemas differ: tag its required fields")
+			}
+			roles[name] = r
 			schemas[name] = def
 		}
 		name := schemaName(reflect.TypeOf(v).Name())
@@ -132,7 +184,7 @@ func buildOpenAPI() map[string]any {
 		if op.response != nil {
 			var schema any = map[string]any{"type": "object"}
 			if _, isMap := op.response.(map[string]any); !isMap {
-				schema = ref(op.response)
+				schema = ref(answers, op.response)
 			}
 			success["content"] = map[string]any{"application/json": map[string]any{"schema": schema}}
 			if op.csv {
@@ -147,6 +199,12 @@ func buildOpenAPI() map[string]any {
 			// A query parameter the operation does not list is refused
 			// (query_params.go).
 			statuses = append(statuses, 422)
+		}
+		if strings.Contains(op.path, "{id}") {
+			statuses = append(statuses, 404) // an id that names nothing, or nothing the caller may see
+		}
+		if op.request != nil {
+			statuses = append(statuses, 400) // a body that is not JSON
 		}
 		if op.who != "anyone" {
 			statuses = append(statuses, 401)
@@ -200,10 +258,11 @@ func buildOpenAPI() map[string]any {
 			if op.idSchema != nil {
 				schema = op.idSchema
 			}
-			params = append(params, map[string]any{"name": "id", "in": "path", "required": true, "schema": schema})
+			params = append(params, map[string]any{"name": "id", "in": "path", "required": true, "schema": schema,
+				"description": "The id of the " + recordOf(op.path) + "."})
 		}
 		for _, q := range op.query {
-			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.description, "schema": map[string]any{"type": q.typ}})
+			params = append(params, map[string]any{"name": q.name, "in": "query", "description": q.description, "required": q.required, "schema": q.schema()})
 		}
 		if revisioned[op.path] && op.method == "PATCH" {
 			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": false,
@@ -223,7 +282,7 @@ func buildOpenAPI() map[string]any {
 			o["parameters"] = params
 		}
 		if op.request != nil {
-			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(op.request)}}}
+			o["requestBody"] = map[string]any{"required": !op.bodyOptional, "content": map[string]any{"application/json": map[string]any{"schema": ref(requests, op.request)}}}
 		}
 		if paths[op.path] == nil {
 			paths[op.path] = map[string]any{}
@@ -231,12 +290,25 @@ func buildOpenAPI() map[string]any {
 		paths[op.path][strings.ToLower(op.method)] = o
 	}
 
+	for at, values := range vocabularies() {
+		name, property, _ := strings.Cut(at, ".")
+		enum(schemas[name].(*jsonschema.Schema), property, values)
+	}
+	seen := map[reflect.Type]bool{}
+	for _, op := range operations {
+		if op.response != nil {
+			answerNulls(reflect.TypeOf(op.response), schemas, seen)
+		}
+	}
 	describeSchemas(schemas)
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
 			"title":   "Respite API",
 			"version": "1",
+			// The project's licence (LICENSE); a council's own deployment
+			// is theirs to run.
+			"license": map[string]any{"name": "MIT", "url": "https://opensource.org/license/mit"},
 			"description": "Short-break and respite booking for a council's carers service. " +
 				"Every error is an RFC 9457 problem (application/problem+json); a 422 lists every bad field in `errors`. " +
 				"Dates are civil dates in Europe/London (YYYY-MM-DD); instants are RFC 3339. " +
@@ -250,6 +322,41 @@ func buildOpenAPI() map[string]any {
 			"schemas":         schemas,
 			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "The token from POST /api/v1/auth/login."}},
 		},
+	}
+}
+
+// vocabularies are the fixed vocabularies of answers' fields whose types
+// do not list them in a JSONSchemaExtend, by "Schema.property", from the
+// domain packages: a generated client gets them as enums, so a typo such
+// as "confirmd" does not compile.
+func vocabularies() map[string][]string {
+	subjects := []string{string(accounts.SubjectStaff), string(accounts.SubjectCarer), string(accounts.SubjectHost)}
+	return map[string][]string{
+		"Place.kind":                   booking.PlaceKinds,
+		"Booking.status":               booking.Statuses,
+		"Booking.kind":                 booking.Kinds,
+		"Stay.status":                  booking.Statuses,
+		"Stay.kind":                    booking.Kinds,
+		"CarerStay.kind":               booking.Kinds,
+		"BookingRecord.status":         booking.Statuses,
+		"BookingRecord.kind":           booking.Kinds,
+		"BookingRecord.place_kind":     booking.PlaceKinds,
+		"HoldRecord.place_kind":        booking.PlaceKinds,
+		"NightRecord.place_kind":       booking.PlaceKinds,
+		"UnmetRecord.kind":             booking.Kinds,
+		"UnmetRecord.needs":            booking.Needs,
+		"UnmetRecord.requirements":     booking.Requirements,
+		"UnmetRecord.age_group":        providers.AgeGroups,
+		"PersonRecord.needs":           booking.Needs,
+		"PersonRecord.requirements":    booking.Requirements,
+		"EmergencyPerson.needs":        booking.Needs,
+		"EmergencyPerson.requirements": booking.Requirements,
+		"EmergencyOption.tier":         booking.Tiers,
+		"SpotRequest.bed_type":         providers.BedTypes,
+		"Message.status":               notify.Statuses,
+		"TextRecord.status":            notify.Statuses,
+		"MeResponse.kind":              subjects,
+		"MeResponse.role":              accounts.Roles,
 	}
 }
 
@@ -276,6 +383,24 @@ var areas = []struct {
 	{"Texts", "The SMS outbox and carers' feedback.", []string{"messages", "feedback"}},
 	{"Reports", "The commissioners' figures.", []string{"reports"}},
 	{"About the API", "This document.", []string{"openapi.json"}},
+}
+
+// records names, by the first part of a path after /api/v1/, what an id
+// in it is the id of.
+var records = map[string]string{
+	"providers": "care home", "contracts": "contract", "beds": "bed", "closures": "closure",
+	"carers": "carer", "people": "person cared for", "hosts": "shared-lives host",
+	"holds": "hold", "bookings": "booking, or its reference", "messages": "text in the outbox",
+	"users": "member of staff",
+}
+
+// recordOf is what the {id} in path is the id of.
+func recordOf(path string) string {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/api/v1/"), "/")
+	if r, ok := records[first]; ok {
+		return r
+	}
+	panic("openapi: no record named for " + path) // a new area: name it above
 }
 
 // tagOf is the tag of the operation at path.
@@ -382,4 +507,70 @@ func enum(s *jsonschema.Schema, property string, values []string) {
 func require(s *jsonschema.Schema, properties ...string) {
 	s.Required = append(s.Required, properties...)
 	sort.Strings(s.Required)
+}
+
+// answerNulls marks, in the schemas of answers reachable from t, each
+// field that encoding/json writes as null: a pointer without omitempty,
+// when it is nil. A client generated from the document then knows which
+// fields to check for null and which it can rely on.
+func answerNulls(t reflect.Type, schemas map[string]any, seen map[reflect.Type]bool) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || seen[t] {
+		return
+	}
+	seen[t] = true
+	s, ok := schemas[schemaName(t.Name())].(*jsonschema.Schema)
+	if !ok || s.Properties == nil {
+		return // written by its own MarshalJSON (a date, an instant)
+	}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" || !f.IsExported() && !f.Anonymous {
+				continue
+			}
+			if f.Anonymous && name == "" {
+				embedded := f.Type
+				if embedded.Kind() == reflect.Pointer {
+					embedded = embedded.Elem()
+				}
+				if embedded.Kind() == reflect.Struct {
+					walk(embedded) // its fields are the outer struct's, as encoding/json writes them
+					continue
+				}
+			}
+			if name == "" {
+				name = f.Name
+			}
+			p, ok := s.Properties.Get(name)
+			if ok && f.Type.Kind() == reflect.Pointer && !slices.Contains(strings.Split(opts, ","), "omitempty") {
+				nullable(p)
+			}
+			answerNulls(f.Type, schemas, seen)
+		}
+	}
+	walk(t)
+}
+
+// nullable lets p be null as well as what it was. The description stays
+// on the outside, where a reader looks for it.
+func nullable(p *jsonschema.Schema) {
+	for _, alt := range p.AnyOf {
+		if alt.Type == "null" {
+			return
+		}
+	}
+	inner := *p
+	inner.Description = ""
+	*p = jsonschema.Schema{Description: p.Description, AnyOf: []*jsonschema.Schema{&inner, {Type: "null"}}}
+}
+
+func sameSchema(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
 }

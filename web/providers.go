@@ -16,18 +16,18 @@ import (
 // providerRequest has the same fields as providers.ProviderInput, so one
 // converts to the other; the compiler keeps them in step.
 type providerRequest struct {
-	Name      string   `json:"name"`
-	Address   string   `json:"address"`
-	Postcode  string   `json:"postcode"`
+	Name      string   `json:"name" jsonschema:"required"`
+	Address   string   `json:"address" jsonschema:"required"`
+	Postcode  string   `json:"postcode" jsonschema:"required"`
 	Latitude  *float64 `json:"latitude"`
 	Longitude *float64 `json:"longitude"`
-	Phone     string   `json:"phone"`
+	Phone     string   `json:"phone" jsonschema:"required"`
 	// NotificationsMobile is the mobile the home is texted on about its
 	// stays; a landline is refused. Leave it out for none.
 	NotificationsMobile string   `json:"notifications_mobile"`
-	BedTypes            []string `json:"bed_types"`
+	BedTypes            []string `json:"bed_types" jsonschema:"required"`
 	Specialisms         []string `json:"specialisms"`
-	AgeGroups           []string `json:"age_groups"`
+	AgeGroups           []string `json:"age_groups" jsonschema:"required"`
 	Active              *bool    `json:"active"`
 }
 
@@ -109,9 +109,9 @@ type contractList struct {
 
 // bedRequest has the same fields as providers.BedInput.
 type bedRequest struct {
-	Label             string   `json:"label"`
-	ContractID        int64    `json:"contract_id"`
-	BedType           string   `json:"bed_type"`
+	Label             string   `json:"label" jsonschema:"required"`
+	ContractID        int64    `json:"contract_id" jsonschema:"required"`
+	BedType           string   `json:"bed_type" jsonschema:"required"`
 	Features          []string `json:"features"`
 	EmergencyReserved bool     `json:"emergency_reserved"`
 	Active            *bool    `json:"active"`

@@ -37,9 +37,9 @@ var reportSummaries = map[string]string{
 }
 
 var reportParams = []queryParam{
-	{"from", "The first date of the report, YYYY-MM-DD (required).", "string"},
-	{"to", "The last date of the report, YYYY-MM-DD, at most 3 years after from (required).", "string"},
-	{"format", "json (the default) or csv; csv is the same as sending Accept: text/csv.", "string"},
+	{"from", "The first date of the report, YYYY-MM-DD (required).", "date", true, nil},
+	{"to", "The last date of the report, YYYY-MM-DD, at most 3 years after from (required).", "date", true, nil},
+	{"format", "json (the default) or csv; csv is the same as sending Accept: text/csv.", "string", false, []string{"json", "csv"}},
 }
 
 func init() {

@@ -24,20 +24,20 @@ func (s *Server) stayChangeRoutes(api fiber.Router) {
 type extendRequest struct {
 	Arrive string `json:"arrive,omitempty" jsonschema:"format=date"` // a new, earlier arrival; leave out to keep it
 	Depart string `json:"depart,omitempty" jsonschema:"format=date"` // a new, later departure; leave out to keep it
-	Reason string `json:"reason"`
+	Reason string `json:"reason" jsonschema:"required"`
 }
 
 type endRequest struct {
-	On     string `json:"on" jsonschema:"format=date"` // the stay's new departure date
-	Reason string `json:"reason"`
+	On     string `json:"on" jsonschema:"required,format=date"` // the stay's new departure date
+	Reason string `json:"reason" jsonschema:"required"`
 }
 
 type moveRequest struct {
-	Place placeJSON `json:"place"`
+	Place placeJSON `json:"place" jsonschema:"required"`
 	// From is the first night at the new place; leave it out for the first
 	// night not yet begun.
 	From   string `json:"from,omitempty" jsonschema:"format=date"`
-	Reason string `json:"reason"`
+	Reason string `json:"reason" jsonschema:"required"`
 	// OverrideReason (duty only) places the person although the place does
 	// not suit them on paper.
 	OverrideReason string `json:"override_reason,omitempty"`

@@ -151,21 +151,21 @@ var userOperations = []operation{
 	{method: "POST", path: "/api/v1/auth/me/second-factor/confirm", summary: "Finish setting up the authenticator app with a code it shows. The answer is 10 recovery codes, shown only this once.",
 		who: "staff", request: enrolmentConfirmRequest{}, status: 200, response: recoveryCodesJSON{}, errors: []int{400, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/users", summary: "Staff accounts in id order.", who: "admin", status: 200, response: staffUserList{}, errors: []int{422},
-		query: append([]queryParam{{"role", "admin, duty or coordinator.", "string"}, {"status", "active or disabled.", "string"}}, pageParams...)},
+		query: append([]queryParam{{"role", "admin, duty or coordinator.", "string", false, accounts.Roles}, {"status", "active or disabled.", "string", false, accounts.Statuses}}, pageParams...)},
 	{method: "POST", path: "/api/v1/users", summary: "Add a member of staff with a one-time password: their first sign-in asks them to choose their own (and an admin, then, to set up an authenticator app). " +
 		"Leave the password out to have one made; it is in the answer, this once.",
 		who: "admin", request: staffUserRequest{}, status: 201, response: staffPasswordJSON{}, errors: []int{400, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/users/{id}", summary: "One staff account.", who: "admin", status: 200, response: staffUserJSON{}, errors: []int{404}},
 	{method: "POST", path: "/api/v1/users/{id}/disable", summary: "Disable a staff account: its sessions end at once and it cannot sign in. The only active admin cannot be disabled, nor can you disable yourself (409).",
-		who: "admin", request: reasonRequest{}, status: 200, response: staffUserJSON{}, errors: []int{400, 404, 409, 415, 422}},
+		who: "admin", request: reasonRequest{}, bodyOptional: true, status: 200, response: staffUserJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "POST", path: "/api/v1/users/{id}/enable", summary: "Let a disabled member of staff sign in again.",
-		who: "admin", request: reasonRequest{}, status: 200, response: staffUserJSON{}, errors: []int{400, 404, 415, 422}},
+		who: "admin", request: reasonRequest{}, bodyOptional: true, status: 200, response: staffUserJSON{}, errors: []int{400, 404, 415, 422}},
 	{method: "PUT", path: "/api/v1/users/{id}/role", summary: "Change a member of staff's role. The only active admin keeps theirs (409). Someone made an admin who has no authenticator app is signed out, to set one up.",
 		who: "admin", request: roleRequest{}, status: 200, response: staffUserJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "POST", path: "/api/v1/users/{id}/reset-password", summary: "Give a member of staff a new one-time password (leave it out to have one made; it is in the answer, this once). Their sessions end; they choose their own password when they next sign in.",
-		who: "admin", request: passwordResetRequest{}, status: 200, response: staffPasswordJSON{}, errors: []int{400, 404, 415, 422}},
+		who: "admin", request: passwordResetRequest{}, bodyOptional: true, status: 200, response: staffPasswordJSON{}, errors: []int{400, 404, 415, 422}},
 	{method: "POST", path: "/api/v1/users/{id}/reset-second-factor", summary: "Remove a member of staff's authenticator app and recovery codes (a lost phone). Their sessions end; an admin sets up a new app when they next sign in.",
-		who: "admin", request: reasonRequest{}, status: 200, response: staffUserJSON{}, errors: []int{400, 404, 415, 422}},
+		who: "admin", request: reasonRequest{}, bodyOptional: true, status: 200, response: staffUserJSON{}, errors: []int{400, 404, 415, 422}},
 }
 
 // answerSignIn answers a sign-in or one of its steps: the token when it is
