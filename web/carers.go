@@ -362,7 +362,6 @@ func nullableProperties(s *jsonschema.Schema, properties ...string) {
 		if !ok {
 			panic("openapi: no property " + name) // a renamed field: fail the test loudly
 		}
-		p.AnyOf = []*jsonschema.Schema{{Type: p.Type}, {Type: "null"}}
-		p.Type = ""
+		nullable(p)
 	}
 }

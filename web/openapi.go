@@ -151,8 +151,16 @@ func buildOpenAPI() map[string]any {
 		return &jsonschema.Reflector{
 			RequiredFromJSONSchemaTags: requiredByTags,
 			Mapper: func(t reflect.Type) *jsonschema.Schema {
-				if t == reflect.TypeOf(calendar.Date{}) {
+				switch {
+				case t == reflect.TypeOf(calendar.Date{}):
 					return &jsonschema.Schema{Type: "string", Format: "date"}
+				case t.Kind() == reflect.Float64:
+					// A generated client would otherwise take a float32,
+					// and move a home by a few metres.
+					return &jsonschema.Schema{Type: "number", Format: "double"}
+				case t.Kind() == reflect.Int64:
+					// Ids are 64-bit; the same in bodies as in parameters.
+					return &jsonschema.Schema{Type: "integer", Format: "int64"}
 				}
 				return nil
 			},
@@ -160,7 +168,7 @@ func buildOpenAPI() map[string]any {
 		}
 	}
 	requests, answers := reflector(true), reflector(false)
-	schemas := map[string]any{"Problem": problemSchema()}
+	schemas := map[string]any{"Problem": problemSchema(), "FieldError": fieldErrorSchema()}
 	roles := map[string]*jsonschema.Reflector{}
 	ref := func(r *jsonschema.Reflector, v any) map[string]any {
 		s := r.Reflect(v)
@@ -230,6 +238,11 @@ func buildOpenAPI() map[string]any {
 		if op.status == 201 {
 			success["headers"] = map[string]any{"Location": map[string]any{
 				"description": "The address of what was created.", "schema": map[string]any{"type": "string"}}}
+		}
+		if op.method == "POST" && op.path == "/api/v1/bookings" {
+			success["headers"].(map[string]any)["Idempotent-Replayed"] = map[string]any{
+				"description": "true when this answer is a replay: the Idempotency-Key was used before with the same hold, and the booking was made then.",
+				"schema":      map[string]any{"type": "string", "enum": []string{"true"}}}
 		}
 		if op.request != nil {
 			// Any body may be too large, or not JSON.
@@ -325,8 +338,8 @@ func buildOpenAPI() map[string]any {
 	}
 }
 
-// vocabularies are the fixed vocabularies of answers' fields whose types
-// do not list them in a JSONSchemaExtend, by "Schema.property", from the
+// vocabularies are the fixed vocabularies of fields whose types do not
+// list them in a JSONSchemaExtend, by "Schema.property", from the
 // domain packages: a generated client gets them as enums, so a typo such
 // as "confirmd" does not compile.
 func vocabularies() map[string][]string {
@@ -358,6 +371,15 @@ func vocabularies() map[string][]string {
 		"MeResponse.kind":              subjects,
 		"MeResponse.role":              accounts.Roles,
 	}
+}
+
+// templateNames are the names of the texts the service sends.
+func templateNames() []string {
+	var names []string
+	for _, t := range notify.Templates() {
+		names = append(names, t.Name)
+	}
+	return names
 }
 
 // revisioned are the records whose GET and PATCH carry an ETag, and whose
@@ -442,6 +464,14 @@ func operationID(op operation) string {
 	return strings.Join(parts, "_")
 }
 
+// fieldErrorSchema is one bad field of a 422.
+func fieldErrorSchema() map[string]any {
+	return map[string]any{
+		"type": "object", "required": []string{"field", "message"},
+		"properties": map[string]any{"field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}},
+	}
+}
+
 func problemSchema() map[string]any {
 	return map[string]any{
 		"type":     "object",
@@ -452,10 +482,7 @@ func problemSchema() map[string]any {
 			"status":     map[string]any{"type": "integer"},
 			"detail":     map[string]any{"type": "string", "description": "What went wrong, in words safe to show a person."},
 			"request_id": map[string]any{"type": "string"},
-			"errors": map[string]any{"type": "array", "items": map[string]any{
-				"type": "object", "required": []string{"field", "message"},
-				"properties": map[string]any{"field": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}},
-			}},
+			"errors":     map[string]any{"type": "array", "items": map[string]any{"$ref": "#/components/schemas/FieldError"}},
 		},
 	}
 }
