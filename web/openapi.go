@@ -93,7 +93,7 @@ var operations = []operation{
 	{method: "POST", path: "/api/v1/providers", summary: "Add a care home. A home with the same name at the same postcode as one already listed is refused (409, \"Is this the same home?\") unless new_home_confirmed=true says it is a different home.", who: "admin", request: providerRequest{}, status: 201, response: providerJSON{}, errors: []int{400, 409, 415, 422},
 		query: []queryParam{{"new_home_confirmed", "true when a home with the same name and postcode as an existing one is a different home.", "boolean", false, nil}}},
 	{method: "GET", path: "/api/v1/providers", summary: "List care homes in id order.", who: "staff", status: 200, response: providerList{}, errors: []int{422},
-		query: append([]queryParam{{"q", "Part of the name, any case.", "string", false, nil}, {"active", "true or false.", "boolean", false, nil}}, pageParams...)},
+		query: append([]queryParam{{"q", "Part of the name, any case.", "string", false, nil}, {"active", "true for homes taking stays, false for homes taken off the list; both when left out.", "boolean", false, nil}}, pageParams...)},
 	{method: "GET", path: "/api/v1/providers/{id}", summary: "One care home.", who: "staff", status: 200, response: providerJSON{}, errors: []int{404}},
 	{method: "PATCH", path: "/api/v1/providers/{id}", summary: "Change a care home; fields left out stay as they are.", who: "admin", request: providerPatchRequest{}, status: 200, response: providerJSON{}, errors: []int{400, 404, 415, 422}},
 	{method: "POST", path: "/api/v1/providers/{id}/contracts", summary: "Record a block or spot contract with the home (dates inclusive).", who: "admin", request: contractRequest{}, status: 201, response: contractJSON{}, errors: []int{400, 404, 409, 415, 422}},
@@ -104,7 +104,7 @@ var operations = []operation{
 	{method: "GET", path: "/api/v1/providers/{id}/beds", summary: "The home's beds in id order.", who: "staff", status: 200, response: bedList{}, errors: []int{404, 422}, query: pageParams},
 	{method: "GET", path: "/api/v1/beds/{id}", summary: "One bed.", who: "staff", status: 200, response: bedJSON{}, errors: []int{404}},
 	{method: "GET", path: "/api/v1/messages", summary: "The SMS outbox, newest first: every text queued, sent, delivered or failed, with its body (texts carry no care details).", who: "admin", status: 200, response: messageList{}, errors: []int{422},
-		query: append([]queryParam{{"to", "A phone number.", "string", false, nil}, {"status", "queued, sending, checking (sent, but not yet known to have reached Twilio), sent, delivered, undelivered, failed or suppressed.", "string", false, notify.Statuses}, {"template", "A template name.", "string", false, nil}}, pageParams...)},
+		query: append([]queryParam{{"to", "Only texts to this phone number, written any UK way or in E.164 (+447700900123).", "string", false, nil}, {"status", "queued, sending, checking (sent, but not yet known to have reached Twilio), sent, delivered, undelivered, failed or suppressed.", "string", false, notify.Statuses}, {"template", "Only texts of this template, such as booking_confirmed.", "string", false, templateNames()}}, pageParams...)},
 	{method: "GET", path: "/api/v1/messages/{id}", summary: "One text in the outbox.", who: "admin", status: 200, response: messageJSON{}, errors: []int{404}},
 	{method: "PATCH", path: "/api/v1/beds/{id}", summary: "Change a bed; fields left out stay as they are.", who: "admin", request: bedPatchRequest{}, status: 200, response: bedJSON{}, errors: []int{400, 404, 409, 415, 422}},
 }

@@ -151,7 +151,7 @@ var userOperations = []operation{
 	{method: "POST", path: "/api/v1/auth/me/second-factor/confirm", summary: "Finish setting up the authenticator app with a code it shows. The answer is 10 recovery codes, shown only this once.",
 		who: "staff", request: enrolmentConfirmRequest{}, status: 200, response: recoveryCodesJSON{}, errors: []int{400, 409, 415, 422}},
 	{method: "GET", path: "/api/v1/users", summary: "Staff accounts in id order.", who: "admin", status: 200, response: staffUserList{}, errors: []int{422},
-		query: append([]queryParam{{"role", "admin, duty or coordinator.", "string", false, accounts.Roles}, {"status", "active or disabled.", "string", false, accounts.Statuses}}, pageParams...)},
+		query: append([]queryParam{{"role", "admin, duty or coordinator.", "string", false, accounts.Roles}, {"status", "Only active accounts, or only disabled ones; both when left out.", "string", false, accounts.Statuses}}, pageParams...)},
 	{method: "POST", path: "/api/v1/users", summary: "Add a member of staff with a one-time password: their first sign-in asks them to choose their own (and an admin, then, to set up an authenticator app). " +
 		"Leave the password out to have one made; it is in the answer, this once.",
 		who: "admin", request: staffUserRequest{}, status: 201, response: staffPasswordJSON{}, errors: []int{400, 409, 415, 422}},

@@ -2055,6 +2055,72 @@ func (e GetMessagesParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for GetMessagesParamsTemplate.
+const (
+	GetMessagesParamsTemplateBookingCancelled          GetMessagesParamsTemplate = "booking_cancelled"
+	GetMessagesParamsTemplateBookingConfirmed          GetMessagesParamsTemplate = "booking_confirmed"
+	GetMessagesParamsTemplateBookingReminderDay        GetMessagesParamsTemplate = "booking_reminder_day"
+	GetMessagesParamsTemplateBookingReminderWeek       GetMessagesParamsTemplate = "booking_reminder_week"
+	GetMessagesParamsTemplateEmergencyPlacementContact GetMessagesParamsTemplate = "emergency_placement_contact"
+	GetMessagesParamsTemplateEmergencyPlacementPlace   GetMessagesParamsTemplate = "emergency_placement_place"
+	GetMessagesParamsTemplateHelpReply                 GetMessagesParamsTemplate = "help_reply"
+	GetMessagesParamsTemplateHomeDay                   GetMessagesParamsTemplate = "home_day"
+	GetMessagesParamsTemplateHomeStayBooked            GetMessagesParamsTemplate = "home_stay_booked"
+	GetMessagesParamsTemplateHomeStayCancelled         GetMessagesParamsTemplate = "home_stay_cancelled"
+	GetMessagesParamsTemplateHomeStayChanged           GetMessagesParamsTemplate = "home_stay_changed"
+	GetMessagesParamsTemplateHostAvailabilityNudge     GetMessagesParamsTemplate = "host_availability_nudge"
+	GetMessagesParamsTemplateHostGuestBooked           GetMessagesParamsTemplate = "host_guest_booked"
+	GetMessagesParamsTemplateHostGuestCancelled        GetMessagesParamsTemplate = "host_guest_cancelled"
+	GetMessagesParamsTemplateMobileChangeCode          GetMessagesParamsTemplate = "mobile_change_code"
+	GetMessagesParamsTemplateMobileChanged             GetMessagesParamsTemplate = "mobile_changed"
+	GetMessagesParamsTemplateSignInCode                GetMessagesParamsTemplate = "sign_in_code"
+	GetMessagesParamsTemplateStayFollowUp              GetMessagesParamsTemplate = "stay_follow_up"
+)
+
+// Valid indicates whether the value is a known member of the GetMessagesParamsTemplate enum.
+func (e GetMessagesParamsTemplate) Valid() bool {
+	switch e {
+	case GetMessagesParamsTemplateBookingCancelled:
+		return true
+	case GetMessagesParamsTemplateBookingConfirmed:
+		return true
+	case GetMessagesParamsTemplateBookingReminderDay:
+		return true
+	case GetMessagesParamsTemplateBookingReminderWeek:
+		return true
+	case GetMessagesParamsTemplateEmergencyPlacementContact:
+		return true
+	case GetMessagesParamsTemplateEmergencyPlacementPlace:
+		return true
+	case GetMessagesParamsTemplateHelpReply:
+		return true
+	case GetMessagesParamsTemplateHomeDay:
+		return true
+	case GetMessagesParamsTemplateHomeStayBooked:
+		return true
+	case GetMessagesParamsTemplateHomeStayCancelled:
+		return true
+	case GetMessagesParamsTemplateHomeStayChanged:
+		return true
+	case GetMessagesParamsTemplateHostAvailabilityNudge:
+		return true
+	case GetMessagesParamsTemplateHostGuestBooked:
+		return true
+	case GetMessagesParamsTemplateHostGuestCancelled:
+		return true
+	case GetMessagesParamsTemplateMobileChangeCode:
+		return true
+	case GetMessagesParamsTemplateMobileChanged:
+		return true
+	case GetMessagesParamsTemplateSignInCode:
+		return true
+	case GetMessagesParamsTemplateStayFollowUp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetReportsBlockUseParamsFormat.
 const (
 	GetReportsBlockUseParamsFormatCsv  GetReportsBlockUseParamsFormat = "csv"
@@ -3356,9 +3422,10 @@ type FeedbackRecord struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
+	// Field The name of the field as the request has it (ranges[0].starts_on for one inside a list), or of the query parameter or header.
 	Field string `json:"field"`
 
-	// Message What to tell the person, in the same words whether or not anyone owns the number.
+	// Message What is wrong with the field, in words safe to show the person who entered it.
 	Message string `json:"message"`
 }
 
@@ -4690,16 +4757,16 @@ type GetAuditParams struct {
 	// Action What was done, such as emergency.placement or staff.disabled.
 	Action *string `form:"action,omitempty" json:"action,omitempty"`
 
-	// ActorKind staff, carer or host.
+	// ActorKind Who acted: staff, carer, host, operator (someone at the command line) or system (a scheduled job).
 	ActorKind *string `form:"actor_kind,omitempty" json:"actor_kind,omitempty"`
 
-	// ActorId The actor's id.
+	// ActorId The id of whoever acted, among those of actor_kind: a member of staff's, a carer's or a host's id.
 	ActorId *int64 `form:"actor_id,omitempty" json:"actor_id,omitempty"`
 
-	// TargetKind booking, carer or person.
+	// TargetKind What was acted on: booking, carer, person, host, provider, contract, bed, closure, staff_user or data.
 	TargetKind *string `form:"target_kind,omitempty" json:"target_kind,omitempty"`
 
-	// TargetId The target's id.
+	// TargetId The id of what was acted on, among those of target_kind.
 	TargetId *int64 `form:"target_id,omitempty" json:"target_id,omitempty"`
 
 	// From RFC 3339 time, inclusive.
@@ -4747,13 +4814,13 @@ type GetBookingsParams struct {
 	// PlaceKind bed or host (with place_id).
 	PlaceKind *GetBookingsParamsPlaceKind `form:"place_kind,omitempty" json:"place_kind,omitempty"`
 
-	// PlaceId A place's id.
+	// PlaceId Only stays at this place: a bed's id, or a shared-lives host's, as place_kind says.
 	PlaceId *int64 `form:"place_id,omitempty" json:"place_id,omitempty"`
 
-	// PersonId A person's id.
+	// PersonId Only the stays of this person cared for.
 	PersonId *int64 `form:"person_id,omitempty" json:"person_id,omitempty"`
 
-	// Status confirmed or cancelled.
+	// Status Only confirmed stays, or only cancelled ones; both when left out.
 	Status *GetBookingsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Reference A booking reference, in any case, with or without the dash: K7M-4QX or k7m4qx.
@@ -4819,7 +4886,7 @@ type GetEmergencyOptionsParams struct {
 	// Arrive YYYY-MM-DD, today or within two days.
 	Arrive openapi_types.Date `form:"arrive" json:"arrive"`
 
-	// Depart YYYY-MM-DD.
+	// Depart The departure date, YYYY-MM-DD: the morning after the last night, at most 28 nights after arrive.
 	Depart openapi_types.Date `form:"depart" json:"depart"`
 }
 
@@ -4879,14 +4946,14 @@ type DeleteHostsIdAvailabilityParams struct {
 
 // GetMessagesParams defines parameters for GetMessages.
 type GetMessagesParams struct {
-	// To A phone number.
+	// To Only texts to this phone number, written any UK way or in E.164 (+447700900123).
 	To *string `form:"to,omitempty" json:"to,omitempty"`
 
 	// Status queued, sending, checking (sent, but not yet known to have reached Twilio), sent, delivered, undelivered, failed or suppressed.
 	Status *GetMessagesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
-	// Template A template name.
-	Template *string `form:"template,omitempty" json:"template,omitempty"`
+	// Template Only texts of this template, such as booking_confirmed.
+	Template *GetMessagesParamsTemplate `form:"template,omitempty" json:"template,omitempty"`
 
 	// Limit Items per page, 1 to 200 (default 50).
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -4897,6 +4964,9 @@ type GetMessagesParams struct {
 
 // GetMessagesParamsStatus defines parameters for GetMessages.
 type GetMessagesParamsStatus string
+
+// GetMessagesParamsTemplate defines parameters for GetMessages.
+type GetMessagesParamsTemplate string
 
 // PatchPeopleIdParams defines parameters for PatchPeopleId.
 type PatchPeopleIdParams struct {
@@ -4909,7 +4979,7 @@ type GetProvidersParams struct {
 	// Q Part of the name, any case.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 
-	// Active true or false.
+	// Active true for homes taking stays, false for homes taken off the list; both when left out.
 	Active *bool `form:"active,omitempty" json:"active,omitempty"`
 
 	// Limit Items per page, 1 to 200 (default 50).
@@ -5089,7 +5159,7 @@ type GetUsersParams struct {
 	// Role admin, duty or coordinator.
 	Role *GetUsersParamsRole `form:"role,omitempty" json:"role,omitempty"`
 
-	// Status active or disabled.
+	// Status Only active accounts, or only disabled ones; both when left out.
 	Status *GetUsersParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Limit Items per page, 1 to 200 (default 50).
