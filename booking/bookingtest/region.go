@@ -29,12 +29,46 @@ const (
 	// RegionNights is the seeded year: nights from RegionFirstNight to
 	// 28 February 2028, within the 365-day horizon for a stay's start.
 	RegionNights = 364
+)
 
-	regionHomes       = 200
-	regionBedsPerHome = 10
-	regionCarers      = 2000 // each caring for one person
-	regionHosts       = 120  // shared-lives hosts, most approved
-	regionLiveHolds   = 300
+// Scale is how big a seeded region is and where its places and people are.
+type Scale struct {
+	Name        string
+	Homes       int
+	BedsPerHome int
+	Carers      int // each caring for one person
+	Hosts       int // shared-lives hosts, most approved
+	LiveHolds   int
+	// HomesIn, CarersIn and HostsIn are the boxes their places are spread
+	// over, evenly.
+	HomesIn, CarersIn, HostsIn Box
+}
+
+// Box is the part of the map between two latitudes and two longitudes.
+type Box struct{ South, West, North, East float64 }
+
+// at is the point at fractions y (south to north) and x (west to east) of b.
+func (b Box) at(y, x float64) (lat, lon float64) {
+	return b.South + (b.North-b.South)*y, b.West + (b.East-b.West)*x
+}
+
+// Regional is a council's region: 200 homes with 2,000 beds and 120 hosts
+// around Leeds, and 2,000 carers. National is England's size: 1,000 homes
+// with 10,000 beds and 25,000 hosts, from Cornwall to Northumberland, and
+// 30,000 carers, enough to fill them at the same rate. Both are described
+// in docs/benchmarks.md.
+var (
+	Regional = Scale{
+		Name: "regional", Homes: 200, BedsPerHome: 10, Carers: 2000, Hosts: 120, LiveHolds: 300,
+		HomesIn:  Box{South: 53.6, West: -1.8, North: 54.0, East: -1.3},
+		CarersIn: Box{South: 53.7, West: -1.7, North: 53.9, East: -1.4},
+		HostsIn:  Box{South: 53.65, West: -1.75, North: 53.95, East: -1.35},
+	}
+	England  = Box{South: 50.6, West: -3.0, North: 54.9, East: 0.3}
+	National = Scale{
+		Name: "national", Homes: 1000, BedsPerHome: 10, Carers: 30000, Hosts: 25000, LiveHolds: 1500,
+		HomesIn: England, CarersIn: England, HostsIn: England,
+	}
 )
 
 // RegionFirstNight is the first seeded night, the day after RegionNow.
@@ -122,6 +156,13 @@ func (w *Region) CarerOf(p booking.Person) booking.Carer { return w.Carers[p.Car
 // analyses the tables, as autovacuum would soon after.
 func SeedRegion(tb testing.TB, db *bun.DB) *Region {
 	tb.Helper()
+	return Seed(tb, db, Regional)
+}
+
+// Seed fills db, freshly migrated, with a region of the given scale, as
+// SeedRegion does. National takes a few minutes.
+func Seed(tb testing.TB, db *bun.DB, scale Scale) *Region {
+	tb.Helper()
 	start := time.Now()
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(RegionSeed, 1))
@@ -131,11 +172,13 @@ func SeedRegion(tb testing.TB, db *bun.DB) *Region {
 	// Homes, each with a block contract and ten beds.
 	var homes []providers.Provider
 	var contracts []providers.Contract
-	for i := range regionHomes {
+	for i := range scale.Homes {
+		postcode := fmt.Sprintf("LS%d 4AP", 1+r.IntN(29))
+		lat, lon := scale.HomesIn.at(r.Float64(), r.Float64())
 		h := providers.Provider{
 			ID: int64(i + 1), Name: fmt.Sprintf("Home %03d", i+1), Address: fmt.Sprintf("%d Test Road, Leeds", i+1),
-			Postcode: fmt.Sprintf("LS%d 4AP", 1+r.IntN(29)), Phone: fmt.Sprintf("+441134960%03d", i),
-			Latitude: 53.6 + 0.4*r.Float64(), Longitude: -1.8 + 0.5*r.Float64(),
+			Postcode: postcode, Phone: drama(i, "+441134960%03d", "+4411349%05d"),
+			Latitude: lat, Longitude: lon,
 			BedTypes: []string{"residential"}, AgeGroups: []string{"adults"}, Active: true, CreatedAt: now, UpdatedAt: now,
 		}
 		if r.IntN(100) < 6 {
@@ -163,7 +206,7 @@ func SeedRegion(tb testing.TB, db *bun.DB) *Region {
 			StartsOn: calendar.Date{Year: 2027, Month: time.January, Day: 1}, EndsOn: calendar.Date{Year: 2028, Month: time.December, Day: 31},
 			NightlyRatePence: int64(12000 + 500*r.IntN(20)), Active: true, CreatedAt: now, UpdatedAt: now,
 		})
-		for j := range regionBedsPerHome {
+		for j := range scale.BedsPerHome {
 			var features []string
 			for _, f := range []struct {
 				name string
@@ -189,16 +232,18 @@ func SeedRegion(tb testing.TB, db *bun.DB) *Region {
 	for _, p := range profiles {
 		totalWeight += p.weight
 	}
-	for i := range regionCarers {
+	for i := range scale.Carers {
 		// Ofcom's drama ranges (07700 900xxx, 0113 496 0xxx): no real
 		// person answers them.
 		mobile := fmt.Sprintf("+447700900%03d", i)
 		if i >= 1000 {
-			mobile = fmt.Sprintf("+441134960%03d", i-1000)
+			mobile = drama(i-1000, "+441134960%03d", "+4477009%05d")
 		}
+		postcode := fmt.Sprintf("LS%d 7EW", 1+r.IntN(29))
+		lat, lon := scale.CarersIn.at(r.Float64(), r.Float64())
 		c := booking.Carer{
-			ID: int64(i + 1), Name: fmt.Sprintf("Carer %04d", i+1), Mobile: mobile, Postcode: fmt.Sprintf("LS%d 7EW", 1+r.IntN(29)),
-			Latitude: 53.7 + 0.2*r.Float64(), Longitude: -1.7 + 0.3*r.Float64(),
+			ID: int64(i + 1), Name: fmt.Sprintf("Carer %04d", i+1), Mobile: mobile, Postcode: postcode,
+			Latitude: lat, Longitude: lon,
 			AllowanceNights: 365, AllowanceYearStarts: calendar.Date{Year: 2026, Month: time.April, Day: 1},
 			EmergencyContactName: "Alex", CreatedAt: now, UpdatedAt: now,
 		}
@@ -229,11 +274,13 @@ func SeedRegion(tb testing.TB, db *bun.DB) *Region {
 	// confirmed their calendar for over 60 days.
 	var hosts []sharedlives.Host
 	var ranges []sharedlives.Range
-	hostAvailable := busyGrid(regionHosts)
-	for i := range regionHosts {
+	hostAvailable := busyGrid(scale.Hosts)
+	for i := range scale.Hosts {
+		postcode := fmt.Sprintf("LS%d 2AB", 1+r.IntN(29))
+		lat, lon := scale.HostsIn.at(r.Float64(), r.Float64())
 		h := sharedlives.Host{
-			ID: int64(i + 1), Name: fmt.Sprintf("Host%03d Family", i+1), Mobile: fmt.Sprintf("+441144960%03d", i), // a drama range
-			Postcode: fmt.Sprintf("LS%d 2AB", 1+r.IntN(29)), Latitude: 53.65 + 0.3*r.Float64(), Longitude: -1.75 + 0.4*r.Float64(),
+			ID: int64(i + 1), Name: fmt.Sprintf("Host%03d Family", i+1), Mobile: drama(i, "+441144960%03d", "+4411449%05d"),
+			Postcode: postcode, Latitude: lat, Longitude: lon,
 			Capacity: 1 + r.IntN(2), Skills: pick(r, sharedlives.Skills, 2+r.IntN(4)), HomeFacts: pick(r, sharedlives.HomeFacts, r.IntN(4)),
 			AgeGroups: []string{"adults"}, Status: sharedlives.StatusApproved, CreatedAt: now, UpdatedAt: now,
 		}
@@ -344,7 +391,7 @@ func SeedRegion(tb testing.TB, db *bun.DB) *Region {
 
 	// Live holds on free nights: see RegionNow.
 	var holds []booking.Hold
-	for len(holds) < regionLiveHolds {
+	for len(holds) < scale.LiveHolds {
 		bi, night, n := r.IntN(len(w.Beds)), r.IntN(RegionNights-3), 1+r.IntN(3)
 		if w.Beds[bi].EmergencyReserved || slices.Contains(w.BedBusy[bi][night:night+n], true) {
 			continue
@@ -435,6 +482,17 @@ func (w *Region) AddPeople(tb testing.TB, prof Profile, n int) []booking.Person 
 		tb.Fatalf("adding people: %v", err)
 	}
 	return people
+}
+
+// drama is the i-th phone number: from Ofcom's drama range (format, with
+// room for 1,000) where it can be, so that no real person answers, and
+// after that from beyond (wide). Only a national region needs that many,
+// and nothing seeded is ever texted.
+func drama(i int, format, wide string) string {
+	if i < 1000 {
+		return fmt.Sprintf(format, i)
+	}
+	return fmt.Sprintf(wide, i)
 }
 
 // freePerson returns a random person with no stay or hold on n nights
