@@ -243,10 +243,10 @@ func (s *Service) newSearch(ctx context.Context, p Person, c Carer, near *LatLon
 	var err error
 	// Beds kept for emergencies are read only if some might be released
 	// for booking ahead; options decides which.
-	if sr.beds, err = loadBedWindow(ctx, s.db, from, to, nights, bedTypesFor(p.Needs), sr.now, nil, s.opts.ReleaseEmergencyDays > 0, mightSuit); err != nil {
+	if sr.beds, err = loadBedWindow(ctx, s.db, from, to, nights, bedTypesFor(p.Needs), sr.now, nil, nil, s.opts.ReleaseEmergencyDays > 0, mightSuit); err != nil {
 		return nil, err
 	}
-	if sr.hosts, err = loadHostWindow(ctx, s.db, sharedlives.OfferShortBreak, from, to, s.today(), sr.now, nil); err != nil {
+	if sr.hosts, err = loadHostWindow(ctx, s.db, sharedlives.OfferShortBreak, from, to, s.today(), sr.now, nil, nil); err != nil {
 		return nil, err
 	}
 	return sr, nil

@@ -92,8 +92,8 @@ func lockPlace(ctx context.Context, db bun.Tx, kind string, id int64) error {
 // every night from arrive to depart and whose nights are neither booked nor
 // held, limited to bedTypes. beds narrows to some beds (nil for all). It
 // reads a window of just the stay's nights (loadBedWindow), in one query.
-func bedCandidates(ctx context.Context, db bun.IDB, arrive, depart calendar.Date, bedTypes []string, now time.Time, beds []int64, includeEmergency bool) ([]bedCandidate, error) {
-	w, err := loadBedWindow(ctx, db, arrive, depart, arrive.DaysUntil(depart), bedTypes, now, beds, includeEmergency, nil)
+func bedCandidates(ctx context.Context, db bun.IDB, arrive, depart calendar.Date, bedTypes []string, now time.Time, beds []int64, near *area, includeEmergency bool) ([]bedCandidate, error) {
+	w, err := loadBedWindow(ctx, db, arrive, depart, arrive.DaysUntil(depart), bedTypes, now, beds, near, includeEmergency, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -130,6 +130,11 @@ type EmergencyChoice struct {
 	// person, nearest first, at most 10: what to weigh up, or ring about,
 	// when the options run out.
 	NearMisses []NearMiss
+	// ReachKm is how far from the carer's home the search looked for
+	// beds and hosts (see emergencyReachKm): places further away are not
+	// listed. It is 0 when the carer's home is not on the map, and the
+	// search looked everywhere.
+	ReachKm float64
 }
 
 // NearMiss is a place free on every night of the stay that does not suit
@@ -165,40 +170,21 @@ func (s *Service) EmergencyChoices(ctx context.Context, actor accounts.Principal
 		return EmergencyChoice{}, err
 	}
 	now := s.now().UTC()
-	// Every bed type is read, not just those the person's needs call for:
-	// a bed of the wrong type is a near miss, and match says why.
-	beds, err := bedCandidates(ctx, s.db, arrive, depart, allBedTypes, now, nil, true)
-	if err != nil {
-		return EmergencyChoice{}, err
-	}
+	// Near the carer's home first, further only when nothing suits there.
 	var opts []EmergencyOption
 	var misses []NearMiss
-	file := func(o EmergencyOption, problems []string) {
-		if len(problems) > 0 {
-			misses = append(misses, NearMiss{EmergencyOption: o, Problems: sentences(problems)})
-		} else {
-			opts = append(opts, o)
+	var reachKm float64
+	for _, km := range emergencyReachKm {
+		near := within(LatLon{c.Latitude, c.Longitude}, km)
+		if opts, misses, err = s.emergencyPlaces(ctx, p, c, arrive, depart, now, near); err != nil {
+			return EmergencyChoice{}, err
 		}
-	}
-	for _, b := range beds {
-		score, reasons, problems := match(p, arrive, b)
-		tier := TierBlockBed
-		if b.Emergency {
-			tier = TierEmergencyBed
+		if near == nil {
+			break // looked everywhere
 		}
-		file(EmergencyOption{Tier: tier, Place: Place{Kind: PlaceBed, ID: b.BedID}, Name: b.Label, Provider: b.ProviderName,
-			ProviderID: b.ProviderID, Phone: b.ProviderPhone, DistanceKm: distanceKm(c.Latitude, c.Longitude, b.Latitude, b.Longitude),
-			NightlyRatePence: b.NightlyRatePence, Reasons: reasons, score: score}, problems)
-	}
-	hosts, err := hostCandidates(ctx, s.db, sharedlives.OfferEmergency, arrive, depart, s.today(), now, nil)
-	if err != nil {
-		return EmergencyChoice{}, err
-	}
-	for _, hc := range hosts {
-		score, reasons, problems := matchHost(p, arrive, hc.host, now)
-		file(EmergencyOption{Tier: TierHost, Place: Place{Kind: PlaceHost, ID: hc.host.ID}, Name: hostName(hc.host),
-			Provider: "Shared Lives", Phone: hc.host.Mobile, DistanceKm: distanceKm(c.Latitude, c.Longitude, hc.host.Latitude, hc.host.Longitude),
-			Reasons: reasons, score: score}, problems)
+		if reachKm = km; len(opts) > 0 {
+			break
+		}
 	}
 	if len(opts) == 0 {
 		// No bed or host: an emergency search that found nothing, for the
@@ -221,7 +207,60 @@ func (s *Service) EmergencyChoices(ctx context.Context, actor accounts.Principal
 	if len(misses) > maxNearMisses {
 		misses = misses[:maxNearMisses]
 	}
-	return EmergencyChoice{Options: opts, NearMisses: misses}, nil
+	return EmergencyChoice{Options: opts, NearMisses: misses, ReachKm: reachKm}, nil
+}
+
+// emergencyReachKm are how far from the carer's home, in turn, duty staff's
+// search looks: 50 km (31 miles), then 100, then 200. It goes further only
+// when nothing suits within the last, so its cost is that of the places
+// near enough, not of every place in the country (docs/benchmarks.md,
+// "Emergency options"). Beyond 200 km (124 miles) a place is no answer
+// for tonight; the spot suggestions cover that case. A carer whose home is
+// not on the map is searched for everywhere.
+var emergencyReachKm = []float64{50, 100, 200}
+
+// emergencyPlaces lists the free beds and hosts in near (nil: everywhere)
+// for the stay, as options where they suit the person and near misses
+// where they do not, unsorted.
+func (s *Service) emergencyPlaces(ctx context.Context, p Person, c Carer, arrive, depart calendar.Date, now time.Time, near *area) ([]EmergencyOption, []NearMiss, error) {
+	// Every bed type is read, not just those the person's needs call for:
+	// a bed of the wrong type is a near miss, and match says why.
+	beds, err := bedCandidates(ctx, s.db, arrive, depart, allBedTypes, now, nil, near, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		opts   []EmergencyOption
+		misses []NearMiss
+	)
+	file := func(o EmergencyOption, problems []string) {
+		if len(problems) > 0 {
+			misses = append(misses, NearMiss{EmergencyOption: o, Problems: sentences(problems)})
+		} else {
+			opts = append(opts, o)
+		}
+	}
+	for _, b := range beds {
+		score, reasons, problems := match(p, arrive, b)
+		tier := TierBlockBed
+		if b.Emergency {
+			tier = TierEmergencyBed
+		}
+		file(EmergencyOption{Tier: tier, Place: Place{Kind: PlaceBed, ID: b.BedID}, Name: b.Label, Provider: b.ProviderName,
+			ProviderID: b.ProviderID, Phone: b.ProviderPhone, DistanceKm: distanceKm(c.Latitude, c.Longitude, b.Latitude, b.Longitude),
+			NightlyRatePence: b.NightlyRatePence, Reasons: reasons, score: score}, problems)
+	}
+	hosts, err := hostCandidates(ctx, s.db, sharedlives.OfferEmergency, arrive, depart, s.today(), now, nil, near)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, hc := range hosts {
+		score, reasons, problems := matchHost(p, arrive, hc.host, now)
+		file(EmergencyOption{Tier: TierHost, Place: Place{Kind: PlaceHost, ID: hc.host.ID}, Name: hostName(hc.host),
+			Provider: "Shared Lives", Phone: hc.host.Mobile, DistanceKm: distanceKm(c.Latitude, c.Longitude, hc.host.Latitude, hc.host.Longitude),
+			Reasons: reasons, score: score}, problems)
+	}
+	return opts, misses, nil
 }
 
 // tierRank orders the tiers as duty staff should look at them.
@@ -348,7 +387,7 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 	now := s.now().UTC()
 	var ov override
 	if req.Place.Kind == PlaceBed {
-		found, err := bedCandidates(ctx, s.db, req.Arrive, req.Depart, allBedTypes, now, []int64{req.Place.ID}, true)
+		found, err := bedCandidates(ctx, s.db, req.Arrive, req.Depart, allBedTypes, now, []int64{req.Place.ID}, nil, true)
 		if err != nil {
 			return Booking{}, err
 		}
@@ -365,7 +404,7 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 			return Booking{}, err
 		}
 	} else {
-		found, err := hostCandidates(ctx, s.db, sharedlives.OfferEmergency, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID})
+		found, err := hostCandidates(ctx, s.db, sharedlives.OfferEmergency, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID}, nil)
 		if err != nil {
 			return Booking{}, err
 		}
@@ -386,7 +425,7 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 			return err
 		}
 		if req.Place.Kind == PlaceBed {
-			found, err := bedCandidates(ctx, tx, req.Arrive, req.Depart, allBedTypes, now, []int64{req.Place.ID}, true)
+			found, err := bedCandidates(ctx, tx, req.Arrive, req.Depart, allBedTypes, now, []int64{req.Place.ID}, nil, true)
 			if err != nil {
 				return err
 			}
@@ -396,7 +435,7 @@ func (s *Service) PlaceEmergency(ctx context.Context, actor accounts.Principal, 
 		}
 		choices := [][]int{sameSlot(req.Arrive.DaysUntil(req.Depart), 0)}
 		if req.Place.Kind == PlaceHost {
-			found, err := hostCandidates(ctx, tx, sharedlives.OfferEmergency, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID})
+			found, err := hostCandidates(ctx, tx, sharedlives.OfferEmergency, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID}, nil)
 			if err != nil {
 				return err
 			}

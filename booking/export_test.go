@@ -16,19 +16,19 @@ import (
 // "host 2 slots [[0 1] [1]]" (the slots free each night); emergency beds are included.
 func (s *Service) FreeBothWays(ctx context.Context, from, to, arrive calendar.Date, nights int) (inWindow, alone []string, err error) {
 	now, today, depart := s.now().UTC(), s.today(), arrive.AddDays(nights)
-	bw, err := loadBedWindow(ctx, s.db, from, to, nights, allBedTypes, now, nil, true, nil)
+	bw, err := loadBedWindow(ctx, s.db, from, to, nights, allBedTypes, now, nil, nil, true, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	hw, err := loadHostWindow(ctx, s.db, sharedlives.OfferShortBreak, from, to, today, now, nil)
+	hw, err := loadHostWindow(ctx, s.db, sharedlives.OfferShortBreak, from, to, today, now, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	beds, err := bedCandidates(ctx, s.db, arrive, depart, allBedTypes, now, nil, true)
+	beds, err := bedCandidates(ctx, s.db, arrive, depart, allBedTypes, now, nil, nil, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	hosts, err := hostCandidates(ctx, s.db, sharedlives.OfferShortBreak, arrive, depart, today, now, nil)
+	hosts, err := hostCandidates(ctx, s.db, sharedlives.OfferShortBreak, arrive, depart, today, now, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}

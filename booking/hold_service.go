@@ -114,7 +114,7 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 // night under a contract covering them all, and suits the person.
 func (s *Service) checkBed(ctx context.Context, p Person, req HoldRequest) error {
 	now := s.now().UTC()
-	found, err := bedCandidates(ctx, s.db, req.Arrive, req.Depart, []string{"residential", "residential_dementia", "nursing", "nursing_dementia"}, now, []int64{req.Place.ID}, true)
+	found, err := bedCandidates(ctx, s.db, req.Arrive, req.Depart, []string{"residential", "residential_dementia", "nursing", "nursing_dementia"}, now, []int64{req.Place.ID}, nil, true)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Service) checkBed(ctx context.Context, p Person, req HoldRequest) error
 // night marked available with a slot free, and suits the person.
 func (s *Service) checkHost(ctx context.Context, p Person, req HoldRequest) (hostCandidate, error) {
 	now := s.now().UTC()
-	found, err := hostCandidates(ctx, s.db, sharedlives.OfferShortBreak, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID})
+	found, err := hostCandidates(ctx, s.db, sharedlives.OfferShortBreak, req.Arrive, req.Depart, s.today(), now, []int64{req.Place.ID}, nil)
 	if err != nil {
 		return hostCandidate{}, err
 	}
@@ -311,7 +311,7 @@ func (s *Service) Confirm(ctx context.Context, actor accounts.Principal, holdID,
 func (s *Service) stillBookable(ctx context.Context, tx bun.IDB, h Hold, now time.Time) error {
 	gone := ErrNightsTaken.Reason("The place is no longer bookable for those nights (it was changed while it was held). Search again for another place.")
 	if h.PlaceKind == PlaceBed {
-		found, err := bedCandidates(ctx, tx, h.Arrive, h.Depart, allBedTypes, now, []int64{h.PlaceID}, true)
+		found, err := bedCandidates(ctx, tx, h.Arrive, h.Depart, allBedTypes, now, []int64{h.PlaceID}, nil, true)
 		if err != nil {
 			return err
 		}
@@ -320,7 +320,7 @@ func (s *Service) stillBookable(ctx context.Context, tx bun.IDB, h Hold, now tim
 		}
 		return nil
 	}
-	found, err := hostCandidates(ctx, tx, sharedlives.OfferShortBreak, h.Arrive, h.Depart, s.today(), now, []int64{h.PlaceID})
+	found, err := hostCandidates(ctx, tx, sharedlives.OfferShortBreak, h.Arrive, h.Depart, s.today(), now, []int64{h.PlaceID}, nil)
 	if err != nil {
 		return err
 	}

@@ -66,8 +66,8 @@ func sameSlot(n, slot int) []int {
 // (not booked, not held) on every night. hostIDs narrows to some hosts. It
 // reads a window of just the stay's nights (loadHostWindow), so it asks the
 // database four questions whatever the number of hosts.
-func hostCandidates(ctx context.Context, db bun.IDB, offer string, arrive, depart, today calendar.Date, now time.Time, hostIDs []int64) ([]hostCandidate, error) {
-	w, err := loadHostWindow(ctx, db, offer, arrive, depart, today, now, hostIDs)
+func hostCandidates(ctx context.Context, db bun.IDB, offer string, arrive, depart, today calendar.Date, now time.Time, hostIDs []int64, near *area) ([]hostCandidate, error) {
+	w, err := loadHostWindow(ctx, db, offer, arrive, depart, today, now, hostIDs, near)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -58,7 +59,8 @@ type bedWindow struct {
 // loadBedWindow reads the active beds of bedTypes, at active homes, under a
 // contract covering some night from from to to, with the nights each has
 // booked, held or closed in that time, for stays of the given number of
-// nights. beds narrows to some beds (nil for all); beds kept for
+// nights. beds narrows to some beds (nil for all), and near to the homes
+// in an area (nil for everywhere); beds kept for
 // emergencies are left out unless includeEmergency; and keep, when not nil,
 // leaves out the beds it refuses before their nights are read.
 //
@@ -69,7 +71,7 @@ type bedWindow struct {
 // nights of the rest need not be read at all. A longer window applies the same rule in
 // memory, in free; TestSearch_windowAgreesWithOneStay holds the two ways to
 // the same answers.
-func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nights int, bedTypes []string, now time.Time, beds []int64, includeEmergency bool, keep func(bedCandidate) bool) (bedWindow, error) {
+func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nights int, bedTypes []string, now time.Time, beds []int64, near *area, includeEmergency bool, keep func(bedCandidate) bool) (bedWindow, error) {
 	w := bedWindow{nightIndex: nightIndex{from, to}, nights: nights}
 	oneStay := from.DaysUntil(to) == nights
 	q := db.NewSelect().
@@ -100,8 +102,12 @@ func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nigh
 	if beds != nil {
 		q = q.Where("b.id IN (?)", bun.In(beds))
 	}
+	q = near.narrow(q, "p.latitude", "p.longitude")
 	if err := q.Scan(ctx, &w.beds); err != nil {
 		return bedWindow{}, apperr.Wrapf(err, "searching beds")
+	}
+	if near != nil {
+		w.beds = slices.DeleteFunc(w.beds, func(b windowBed) bool { return !near.holds(b.Latitude, b.Longitude) })
 	}
 	if keep != nil {
 		w.beds = slices.DeleteFunc(w.beds, func(b windowBed) bool { return !keep(b.bedCandidate) })
@@ -204,24 +210,41 @@ type hostWindow struct {
 	hosts []windowHost
 }
 
+// likeQuoted is a LIKE pattern for a word in quotes anywhere in a text,
+// with LIKE's wildcards in the word escaped ("short_break" has one).
+func likeQuoted(word string) string {
+	return `%"` + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(word) + `"%`
+}
+
 // loadHostWindow reads the approved hosts, review not overdue on today, who
 // offer the kind of stay, with their calendars and the slots booked or held
 // on each night from from to to. hostIDs narrows to some hosts (nil for
 // all). It asks the database four questions whatever the number of hosts.
-func loadHostWindow(ctx context.Context, db bun.IDB, offer string, from, to, today calendar.Date, now time.Time, hostIDs []int64) (hostWindow, error) {
+func loadHostWindow(ctx context.Context, db bun.IDB, offer string, from, to, today calendar.Date, now time.Time, hostIDs []int64, near *area) (hostWindow, error) {
 	w := hostWindow{nightIndex: nightIndex{from, to}}
 	var hosts []sharedlives.Host
 	q := db.NewSelect().Model(&hosts).
 		Where("status = ?", sharedlives.StatusApproved).
 		Where("review_due >= ?", today).
+		// The lists are JSON written by encoding/json, so the offer is
+		// there in quotes, on PostgreSQL (jsonb as text) as on SQLite.
+		// The Go check below is the exact one; this only spares reading
+		// the hosts who plainly do not offer it.
+		Where("CAST(host.offers AS TEXT) LIKE ? ESCAPE '\\'", likeQuoted(offer)).
+		// A host who has marked no night of the window available cannot
+		// take any stay in it.
+		Where("EXISTS (SELECT 1 FROM host_availability AS r WHERE r.host_id = host.id AND r.starts_on < ? AND r.ends_on >= ?)", to, from).
 		OrderExpr("id")
 	if hostIDs != nil {
 		q = q.Where("id IN (?)", bun.In(hostIDs))
 	}
+	q = near.narrow(q, "host.latitude", "host.longitude")
 	if err := q.Scan(ctx); err != nil {
 		return hostWindow{}, apperr.Wrapf(err, "searching hosts")
 	}
-	hosts = slices.DeleteFunc(hosts, func(h sharedlives.Host) bool { return !slices.Contains(h.Offers, offer) })
+	hosts = slices.DeleteFunc(hosts, func(h sharedlives.Host) bool {
+		return !slices.Contains(h.Offers, offer) || !near.holds(h.Latitude, h.Longitude)
+	})
 	if len(hosts) == 0 {
 		return w, nil
 	}

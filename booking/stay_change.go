@@ -153,7 +153,7 @@ type freeNights struct {
 // ErrNightsTaken saying which nights.
 func (s *Service) placeFree(ctx context.Context, tx bun.IDB, pl Place, kind string, from, to calendar.Date, now time.Time) (freeNights, error) {
 	if pl.Kind == PlaceBed {
-		found, err := bedCandidates(ctx, tx, from, to, allBedTypes, now, []int64{pl.ID}, true)
+		found, err := bedCandidates(ctx, tx, from, to, allBedTypes, now, []int64{pl.ID}, nil, true)
 		if err != nil {
 			return freeNights{}, err
 		}
@@ -171,7 +171,7 @@ func (s *Service) placeFree(ctx context.Context, tx bun.IDB, pl Place, kind stri
 	if kind == KindEmergency {
 		offer = sharedlives.OfferEmergency
 	}
-	found, err := hostCandidates(ctx, tx, offer, from, to, s.today(), now, []int64{pl.ID})
+	found, err := hostCandidates(ctx, tx, offer, from, to, s.today(), now, []int64{pl.ID}, nil)
 	if err != nil {
 		return freeNights{}, err
 	}
@@ -767,7 +767,7 @@ func (s *Service) MoveChoices(ctx context.Context, actor accounts.Principal, id 
 	}
 	now := s.now().UTC()
 	emergency := b.Kind == KindEmergency && actor.IsStaff(accounts.RoleDuty)
-	beds, err := bedCandidates(ctx, s.db, from, b.Depart, allBedTypes, now, nil, true)
+	beds, err := bedCandidates(ctx, s.db, from, b.Depart, allBedTypes, now, nil, nil, true)
 	if err != nil {
 		return EmergencyChoice{}, err
 	}
@@ -798,7 +798,7 @@ func (s *Service) MoveChoices(ctx context.Context, actor accounts.Principal, id 
 	if b.Kind == KindEmergency {
 		offer = sharedlives.OfferEmergency
 	}
-	hosts, err := hostCandidates(ctx, s.db, offer, from, b.Depart, s.today(), now, nil)
+	hosts, err := hostCandidates(ctx, s.db, offer, from, b.Depart, s.today(), now, nil, nil)
 	if err != nil {
 		return EmergencyChoice{}, err
 	}
