@@ -74,6 +74,10 @@ type emergencyOptionJSON struct {
 
 type emergencyOptionsJSON struct {
 	Options []emergencyOptionJSON `json:"options"`
+	// SearchedWithinKm is how far from the carer's home the search looked
+	// for beds and hosts; nil when their home is not on the map and it
+	// looked everywhere.
+	SearchedWithinKm *float64 `json:"searched_within_km"`
 }
 
 type placementRequest struct {
@@ -151,11 +155,15 @@ func (s *Server) showEmergencyOptions(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	opts, err := s.deps.Booking.EmergencyOptions(c.UserContext(), principal(c), personID, arrive, depart)
+	choice, err := s.deps.Booking.EmergencyChoices(c.UserContext(), principal(c), personID, arrive, depart)
 	if err != nil {
 		return err
 	}
+	opts := choice.Options
 	out := emergencyOptionsJSON{Options: make([]emergencyOptionJSON, len(opts))}
+	if choice.ReachKm > 0 {
+		out.SearchedWithinKm = &choice.ReachKm
+	}
 	for i, o := range opts {
 		j := emergencyOptionJSON{Tier: o.Tier, Name: o.Name, Provider: o.Provider, ProviderID: o.ProviderID, Phone: o.Phone,
 			PhoneDisplay: contact.DisplayPhone(o.Phone), DistanceKm: o.DistanceKm, NightlyRatePence: o.NightlyRatePence, Reasons: o.Reasons}
@@ -247,7 +255,7 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 var emergencyOperations = []operation{
 	{method: "GET", path: "/api/v1/emergency/lookup", summary: "The carer behind an emergency card: the people they care for, their needs, the emergency plan, and their stays under way today and to come. Every lookup is audited.", who: "duty", status: 200, response: emergencyCardJSON{}, errors: []int{404, 422},
 		query: []queryParam{{"card", "The number on the carer's emergency card.", "string", true, nil}}},
-	{method: "GET", path: "/api/v1/emergency/options", summary: "Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase.", who: "duty", status: 200, response: emergencyOptionsJSON{}, errors: []int{404, 422},
+	{method: "GET", path: "/api/v1/emergency/options", summary: "Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase. It looks within 50 km of the carer's home, and further (100 km, then 200 km) only when nothing suits nearer: searched_within_km says how far.", who: "duty", status: 200, response: emergencyOptionsJSON{}, errors: []int{404, 422},
 		query: []queryParam{{"person_id", "The person who needs a place.", "id", true, nil}, {"arrive", "YYYY-MM-DD, today or within two days.", "date", true, nil}, {"depart", "The departure date, YYYY-MM-DD: the morning after the last night, at most 28 nights after arrive.", "date", true, nil}}},
 	{method: "POST", path: "/api/v1/emergency/placements", summary: "Place the person: a confirmed emergency booking in one transaction, without the hold layer (works with Redis down); the allowance is recorded, not enforced; the place and the emergency contact are texted at once; audited. Between midnight and RESPITE_NIGHT_ENDS_AT (10:00) arrive may be yesterday, the night under way. A place that does not suit the person is refused (422) unless override_reason says why to place them there all the same: that is audited (emergency.override) and kept on the booking for the home to see.", who: "duty", request: placementRequest{}, status: 201, response: stayJSON{}, errors: []int{400, 404, 409, 415, 422}},
 	{method: "POST", path: "/api/v1/emergency/spot-placements", summary: "Record a spot purchase agreed by phone: the spot contract, its bed and the emergency booking in one transaction; audited.", who: "duty", request: spotRequest{}, status: 201, response: bookingJSON{}, errors: []int{400, 404, 409, 415, 422}},

@@ -41,6 +41,9 @@ func TestEmergencyAPI(t *testing.T) {
 		if r.status != 200 || len(opts) != 2 || opts[0].(map[string]any)["tier"] != "block" {
 			t.Fatalf("options = %d %s", r.status, r.body)
 		}
+		if got := r.json(t)["searched_within_km"]; got != 50.0 {
+			t.Errorf("searched_within_km = %v, want 50 (everything here is in Leeds)", got)
+		}
 		place := opts[0].(map[string]any)["place"]
 
 		p := s.do(t, request{method: "POST", path: "/api/v1/emergency/placements", token: duty, body: map[string]any{

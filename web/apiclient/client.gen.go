@@ -3238,6 +3238,9 @@ type EmergencyOptionTier string
 type EmergencyOptions struct {
 	// Options The places that suit the person, one place an item: by tier, then nearest first; failing any, the nearest homes to ring for a spot purchase.
 	Options []EmergencyOption `json:"options"`
+
+	// SearchedWithinKm How far from the carer's home, in km, the search looked for beds and hosts (50, or 100 or 200 when nothing suited nearer); null when their home is not on the map and it looked everywhere.
+	SearchedWithinKm *float64 `json:"searched_within_km"`
 }
 
 // EmergencyPerson defines model for EmergencyPerson.
@@ -5844,7 +5847,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/emergency/lookup (the `GetEmergencyLookup` operationId).
 	GetEmergencyLookup(ctx context.Context, params *GetEmergencyLookupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetEmergencyOptions Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase.
+	// GetEmergencyOptions Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase. It looks within 50 km of the carer's home, and further (100 km, then 200 km) only when nothing suits nearer: searched_within_km says how far.
 	//
 	// Who may call it: duty.
 	//
@@ -7458,7 +7461,7 @@ func (c *Client) GetEmergencyLookup(ctx context.Context, params *GetEmergencyLoo
 	return c.Client.Do(req)
 }
 
-// GetEmergencyOptions Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase.
+// GetEmergencyOptions Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase. It looks within 50 km of the carer's home, and further (100 km, then 200 km) only when nothing suits nearer: searched_within_km says how far.
 //
 // Who may call it: duty.
 //
@@ -13880,7 +13883,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/emergency/lookup (the `GetEmergencyLookup` operationId).
 	GetEmergencyLookupWithResponse(ctx context.Context, params *GetEmergencyLookupParams, reqEditors ...RequestEditorFn) (*GetEmergencyLookupResponse, error)
 
-	// GetEmergencyOptionsWithResponse Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase.
+	// GetEmergencyOptionsWithResponse Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase. It looks within 50 km of the carer's home, and further (100 km, then 200 km) only when nothing suits nearer: searched_within_km says how far.
 	//
 	// Who may call it: duty.
 	//
@@ -24053,7 +24056,7 @@ func (c *ClientWithResponses) GetEmergencyLookupWithResponse(ctx context.Context
 	return ParseGetEmergencyLookupResponse(rsp)
 }
 
-// GetEmergencyOptionsWithResponse Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase.
+// GetEmergencyOptionsWithResponse Places for tonight (arrive may be today): beds kept for emergencies first, then other free block beds, then hosts offering emergency care, each nearest first, with phone and reasons; when none suits, the nearest suitable homes to ring for a spot purchase. It looks within 50 km of the carer's home, and further (100 km, then 200 km) only when nothing suits nearer: searched_within_km says how far.
 //
 // Who may call it: duty.
 //
