@@ -173,6 +173,9 @@ func (s *testServer) do(t *testing.T, r request) response {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	// Every answer must be one the OpenAPI document declares
+	// (openapi_contract_test.go), so no test can see the API drift from it.
+	checkAgainstDocument(t, s, req, resp, b)
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 

@@ -87,7 +87,7 @@ var operations = []operation{
 	{method: "GET", path: "/api/v1/openapi.json", summary: "This document.", who: "anyone", status: 200, response: map[string]any{}},
 	{method: "POST", path: "/api/v1/auth/login", summary: "Sign in as staff with an email address and password. The answer is 200 either way: a token when that is all the sign-in needs, or else no token but " +
 		"next (second_factor, change_password or enrol_second_factor: admins always need a second factor) and a pending_token for that step's endpoint under /api/v1/auth/login/. " +
-		"A disabled account's right password gets 403. Failed attempts are limited per client address and per account (429 with Retry-After).", who: "anyone", request: loginRequest{}, status: 200, response: loginResponse{}, errors: []int{400, 403, 415, 422, 429}},
+		"A wrong email or password gets 401, and a disabled account's right password 403. Failed attempts are limited per client address and per account (429 with Retry-After).", who: "anyone", request: loginRequest{}, status: 200, response: loginResponse{}, errors: []int{400, 401, 403, 415, 422, 429}},
 	{method: "POST", path: "/api/v1/auth/logout", summary: "Sign out: the token stops working at once.", who: "anyone signed in", status: 204},
 	{method: "GET", path: "/api/v1/auth/me", summary: "Who the token belongs to.", who: "anyone signed in", status: 200, response: meResponse{}},
 	{method: "POST", path: "/api/v1/providers", summary: "Add a care home. A home with the same name at the same postcode as one already listed is refused (409, \"Is this the same home?\") unless new_home_confirmed=true says it is a different home.", who: "admin", request: providerRequest{}, status: 201, response: providerJSON{}, errors: []int{400, 409, 415, 422},
@@ -202,22 +202,19 @@ func buildOpenAPI() map[string]any {
 		responses[strconv.Itoa(op.status)] = success
 		// Any operation may meet a database (or, for holds, Redis) that is
 		// not answering: that is a 503 with Retry-After, never a 500.
-		statuses := append([]int{500, 503}, op.errors...)
-		if op.method == "GET" {
-			// A query parameter the operation does not list is refused
-			// (query_params.go).
-			statuses = append(statuses, 422)
-		}
+		// Any operation may meet a request it cannot read: a body that is
+		// not JSON, or nested too deep (400, checked before anything
+		// else), or a query parameter with a control character in it, or
+		// one a GET does not list (422, query_params.go).
+		statuses := append([]int{400, 422, 500, 503}, op.errors...)
 		if strings.Contains(op.path, "{id}") {
 			statuses = append(statuses, 404) // an id that names nothing, or nothing the caller may see
-		}
-		if op.request != nil {
-			statuses = append(statuses, 400) // a body that is not JSON
 		}
 		if op.who != "anyone" {
 			statuses = append(statuses, 401)
 		}
-		if op.who != "anyone" && op.who != "anyone signed in" && op.who != "staff" {
+		if op.who != "anyone" && op.who != "anyone signed in" {
+			// "staff" too: a carer's or a host's token is refused.
 			statuses = append(statuses, 403)
 		}
 		for _, st := range statuses {
