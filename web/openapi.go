@@ -223,17 +223,19 @@ func buildOpenAPI() map[string]any {
 				"content":     map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}},
 			}
 			if st == 503 || st == 429 {
-				r["headers"] = map[string]any{"Retry-After": map[string]any{"description": "Seconds to wait before trying again.", "schema": map[string]any{"type": "integer"}}}
+				r["headers"] = map[string]any{"Retry-After": map[string]any{"description": "Seconds to wait before trying again.", "required": true, "schema": map[string]any{"type": "integer"}}}
 			}
 			responses[strconv.Itoa(st)] = r
 		}
 		if revisioned[op.path] && (op.method == "GET" || op.method == "PATCH") {
 			success["headers"] = map[string]any{"ETag": map[string]any{
+				"required":    true,
 				"description": "The record's revision: send it in If-Match with a PATCH to change it only if nobody has since.",
 				"schema":      map[string]any{"type": "string"}}}
 		}
 		if op.status == 201 {
 			success["headers"] = map[string]any{"Location": map[string]any{
+				"required":    true,
 				"description": "The address of what was created.", "schema": map[string]any{"type": "string"}}}
 		}
 		if op.method == "POST" && op.path == "/api/v1/bookings" {

@@ -953,6 +953,9 @@ func TestOpenAPI_ContractCatchesDrift(t *testing.T) {
 		{"a problem whose status is text", "GET", "/api/v1/users/999999", 404, problemHeader,
 			`{"type":"about:blank","title":"Not Found","status":"404","detail":"No such member of staff."}`, true, "status"},
 		{"a content type the answer does not declare", "GET", user, 200, http.Header{"Content-Type": {"text/html"}}, "<p>hello</p>", true, "text/html"},
+		{"a 503 without its Retry-After", "GET", user, 503, problemHeader,
+			`{"type":"about:blank","title":"Service Unavailable","status":503,"detail":"Try again."}`, true, "Retry-After"},
+		{"a revisioned record without its ETag", "GET", "/api/v1/carers/1", 200, jsonHeader, `{}`, true, "ETag"},
 		{"a route the document does not have", "GET", "/api/v1/no-such-thing", 404, problemHeader, `{}`, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

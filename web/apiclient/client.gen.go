@@ -14525,7 +14525,7 @@ type ClientWithResponsesInterface interface {
 
 // GetAuditResponse503Headers the declared response headers of an HTTP 503 response for GetAudit
 type GetAuditResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetAuditResponse struct {
@@ -14615,12 +14615,12 @@ func (r GetAuditResponse) ContentType() string {
 
 // PostAuthCodeResponse429Headers the declared response headers of an HTTP 429 response for PostAuthCode
 type PostAuthCodeResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // PostAuthCodeResponse503Headers the declared response headers of an HTTP 503 response for PostAuthCode
 type PostAuthCodeResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthCodeResponse struct {
@@ -14719,12 +14719,12 @@ func (r PostAuthCodeResponse) ContentType() string {
 
 // PostAuthCodeVerifyResponse429Headers the declared response headers of an HTTP 429 response for PostAuthCodeVerify
 type PostAuthCodeVerifyResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // PostAuthCodeVerifyResponse503Headers the declared response headers of an HTTP 503 response for PostAuthCodeVerify
 type PostAuthCodeVerifyResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthCodeVerifyResponse struct {
@@ -14830,12 +14830,12 @@ func (r PostAuthCodeVerifyResponse) ContentType() string {
 
 // PostAuthLoginResponse429Headers the declared response headers of an HTTP 429 response for PostAuthLogin
 type PostAuthLoginResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // PostAuthLoginResponse503Headers the declared response headers of an HTTP 503 response for PostAuthLogin
 type PostAuthLoginResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthLoginResponse struct {
@@ -14948,7 +14948,7 @@ func (r PostAuthLoginResponse) ContentType() string {
 
 // PostAuthLoginEnrolmentResponse503Headers the declared response headers of an HTTP 503 response for PostAuthLoginEnrolment
 type PostAuthLoginEnrolmentResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthLoginEnrolmentResponse struct {
@@ -15059,12 +15059,12 @@ func (r PostAuthLoginEnrolmentResponse) ContentType() string {
 
 // PostAuthLoginEnrolmentConfirmResponse429Headers the declared response headers of an HTTP 429 response for PostAuthLoginEnrolmentConfirm
 type PostAuthLoginEnrolmentConfirmResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // PostAuthLoginEnrolmentConfirmResponse503Headers the declared response headers of an HTTP 503 response for PostAuthLoginEnrolmentConfirm
 type PostAuthLoginEnrolmentConfirmResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthLoginEnrolmentConfirmResponse struct {
@@ -15184,7 +15184,7 @@ func (r PostAuthLoginEnrolmentConfirmResponse) ContentType() string {
 
 // PostAuthLoginPasswordResponse503Headers the declared response headers of an HTTP 503 response for PostAuthLoginPassword
 type PostAuthLoginPasswordResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthLoginPasswordResponse struct {
@@ -15295,12 +15295,12 @@ func (r PostAuthLoginPasswordResponse) ContentType() string {
 
 // PostAuthLoginSecondFactorResponse429Headers the declared response headers of an HTTP 429 response for PostAuthLoginSecondFactor
 type PostAuthLoginSecondFactorResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // PostAuthLoginSecondFactorResponse503Headers the declared response headers of an HTTP 503 response for PostAuthLoginSecondFactor
 type PostAuthLoginSecondFactorResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthLoginSecondFactorResponse struct {
@@ -15420,7 +15420,7 @@ func (r PostAuthLoginSecondFactorResponse) ContentType() string {
 
 // PostAuthLogoutResponse503Headers the declared response headers of an HTTP 503 response for PostAuthLogout
 type PostAuthLogoutResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthLogoutResponse struct {
@@ -15496,7 +15496,7 @@ func (r PostAuthLogoutResponse) ContentType() string {
 
 // GetAuthMeResponse503Headers the declared response headers of an HTTP 503 response for GetAuthMe
 type GetAuthMeResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetAuthMeResponse struct {
@@ -15579,12 +15579,12 @@ func (r GetAuthMeResponse) ContentType() string {
 
 // PostAuthMePasswordResponse429Headers the declared response headers of an HTTP 429 response for PostAuthMePassword
 type PostAuthMePasswordResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // PostAuthMePasswordResponse503Headers the declared response headers of an HTTP 503 response for PostAuthMePassword
 type PostAuthMePasswordResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthMePasswordResponse struct {
@@ -15690,7 +15690,7 @@ func (r PostAuthMePasswordResponse) ContentType() string {
 
 // PostAuthMeSecondFactorResponse503Headers the declared response headers of an HTTP 503 response for PostAuthMeSecondFactor
 type PostAuthMeSecondFactorResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthMeSecondFactorResponse struct {
@@ -15787,7 +15787,7 @@ func (r PostAuthMeSecondFactorResponse) ContentType() string {
 
 // PostAuthMeSecondFactorConfirmResponse503Headers the declared response headers of an HTTP 503 response for PostAuthMeSecondFactorConfirm
 type PostAuthMeSecondFactorConfirmResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostAuthMeSecondFactorConfirmResponse struct {
@@ -15898,7 +15898,7 @@ func (r PostAuthMeSecondFactorConfirmResponse) ContentType() string {
 
 // GetAvailabilityResponse503Headers the declared response headers of an HTTP 503 response for GetAvailability
 type GetAvailabilityResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetAvailabilityResponse struct {
@@ -15995,12 +15995,12 @@ func (r GetAvailabilityResponse) ContentType() string {
 
 // GetBedsIdResponse200Headers the declared response headers of an HTTP 200 response for GetBedsId
 type GetBedsIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // GetBedsIdResponse503Headers the declared response headers of an HTTP 503 response for GetBedsId
 type GetBedsIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetBedsIdResponse struct {
@@ -16099,12 +16099,12 @@ func (r GetBedsIdResponse) ContentType() string {
 
 // PatchBedsIdResponse200Headers the declared response headers of an HTTP 200 response for PatchBedsId
 type PatchBedsIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // PatchBedsIdResponse503Headers the declared response headers of an HTTP 503 response for PatchBedsId
 type PatchBedsIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PatchBedsIdResponse struct {
@@ -16231,7 +16231,7 @@ func (r PatchBedsIdResponse) ContentType() string {
 
 // GetBookingsResponse503Headers the declared response headers of an HTTP 503 response for GetBookings
 type GetBookingsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetBookingsResponse struct {
@@ -16322,12 +16322,12 @@ func (r GetBookingsResponse) ContentType() string {
 // PostBookingsResponse201Headers the declared response headers of an HTTP 201 response for PostBookings
 type PostBookingsResponse201Headers struct {
 	IdempotentReplayed *string
-	Location           *string
+	Location           string
 }
 
 // PostBookingsResponse503Headers the declared response headers of an HTTP 503 response for PostBookings
 type PostBookingsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostBookingsResponse struct {
@@ -16447,7 +16447,7 @@ func (r PostBookingsResponse) ContentType() string {
 
 // GetBookingsIdResponse503Headers the declared response headers of an HTTP 503 response for GetBookingsId
 type GetBookingsIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetBookingsIdResponse struct {
@@ -16544,7 +16544,7 @@ func (r GetBookingsIdResponse) ContentType() string {
 
 // PostBookingsIdCancelResponse503Headers the declared response headers of an HTTP 503 response for PostBookingsIdCancel
 type PostBookingsIdCancelResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostBookingsIdCancelResponse struct {
@@ -16662,7 +16662,7 @@ func (r PostBookingsIdCancelResponse) ContentType() string {
 
 // PostBookingsIdEndResponse503Headers the declared response headers of an HTTP 503 response for PostBookingsIdEnd
 type PostBookingsIdEndResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostBookingsIdEndResponse struct {
@@ -16780,7 +16780,7 @@ func (r PostBookingsIdEndResponse) ContentType() string {
 
 // PostBookingsIdExtendResponse503Headers the declared response headers of an HTTP 503 response for PostBookingsIdExtend
 type PostBookingsIdExtendResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostBookingsIdExtendResponse struct {
@@ -16898,7 +16898,7 @@ func (r PostBookingsIdExtendResponse) ContentType() string {
 
 // PostBookingsIdMoveResponse503Headers the declared response headers of an HTTP 503 response for PostBookingsIdMove
 type PostBookingsIdMoveResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostBookingsIdMoveResponse struct {
@@ -17016,7 +17016,7 @@ func (r PostBookingsIdMoveResponse) ContentType() string {
 
 // GetCarersResponse503Headers the declared response headers of an HTTP 503 response for GetCarers
 type GetCarersResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetCarersResponse struct {
@@ -17106,12 +17106,12 @@ func (r GetCarersResponse) ContentType() string {
 
 // PostCarersResponse201Headers the declared response headers of an HTTP 201 response for PostCarers
 type PostCarersResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostCarersResponse503Headers the declared response headers of an HTTP 503 response for PostCarers
 type PostCarersResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostCarersResponse struct {
@@ -17224,7 +17224,7 @@ func (r PostCarersResponse) ContentType() string {
 
 // DeleteCarersIdResponse503Headers the declared response headers of an HTTP 503 response for DeleteCarersId
 type DeleteCarersIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type DeleteCarersIdResponse struct {
@@ -17335,12 +17335,12 @@ func (r DeleteCarersIdResponse) ContentType() string {
 
 // GetCarersIdResponse200Headers the declared response headers of an HTTP 200 response for GetCarersId
 type GetCarersIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // GetCarersIdResponse503Headers the declared response headers of an HTTP 503 response for GetCarersId
 type GetCarersIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetCarersIdResponse struct {
@@ -17439,12 +17439,12 @@ func (r GetCarersIdResponse) ContentType() string {
 
 // PatchCarersIdResponse200Headers the declared response headers of an HTTP 200 response for PatchCarersId
 type PatchCarersIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // PatchCarersIdResponse503Headers the declared response headers of an HTTP 503 response for PatchCarersId
 type PatchCarersIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PatchCarersIdResponse struct {
@@ -17571,7 +17571,7 @@ func (r PatchCarersIdResponse) ContentType() string {
 
 // GetCarersIdAllowanceResponse503Headers the declared response headers of an HTTP 503 response for GetCarersIdAllowance
 type GetCarersIdAllowanceResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetCarersIdAllowanceResponse struct {
@@ -17668,7 +17668,7 @@ func (r GetCarersIdAllowanceResponse) ContentType() string {
 
 // GetCarersIdExportResponse503Headers the declared response headers of an HTTP 503 response for GetCarersIdExport
 type GetCarersIdExportResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetCarersIdExportResponse struct {
@@ -17765,7 +17765,7 @@ func (r GetCarersIdExportResponse) ContentType() string {
 
 // GetCarersIdPeopleResponse503Headers the declared response headers of an HTTP 503 response for GetCarersIdPeople
 type GetCarersIdPeopleResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetCarersIdPeopleResponse struct {
@@ -17862,12 +17862,12 @@ func (r GetCarersIdPeopleResponse) ContentType() string {
 
 // PostCarersIdPeopleResponse201Headers the declared response headers of an HTTP 201 response for PostCarersIdPeople
 type PostCarersIdPeopleResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostCarersIdPeopleResponse503Headers the declared response headers of an HTTP 503 response for PostCarersIdPeople
 type PostCarersIdPeopleResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostCarersIdPeopleResponse struct {
@@ -17980,7 +17980,7 @@ func (r PostCarersIdPeopleResponse) ContentType() string {
 
 // DeleteClosuresIdResponse503Headers the declared response headers of an HTTP 503 response for DeleteClosuresId
 type DeleteClosuresIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type DeleteClosuresIdResponse struct {
@@ -18077,7 +18077,7 @@ func (r DeleteClosuresIdResponse) ContentType() string {
 
 // GetContractsIdResponse503Headers the declared response headers of an HTTP 503 response for GetContractsId
 type GetContractsIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetContractsIdResponse struct {
@@ -18174,7 +18174,7 @@ func (r GetContractsIdResponse) ContentType() string {
 
 // PatchContractsIdResponse503Headers the declared response headers of an HTTP 503 response for PatchContractsId
 type PatchContractsIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PatchContractsIdResponse struct {
@@ -18292,7 +18292,7 @@ func (r PatchContractsIdResponse) ContentType() string {
 
 // GetEmergencyLookupResponse503Headers the declared response headers of an HTTP 503 response for GetEmergencyLookup
 type GetEmergencyLookupResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetEmergencyLookupResponse struct {
@@ -18389,7 +18389,7 @@ func (r GetEmergencyLookupResponse) ContentType() string {
 
 // GetEmergencyOptionsResponse503Headers the declared response headers of an HTTP 503 response for GetEmergencyOptions
 type GetEmergencyOptionsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetEmergencyOptionsResponse struct {
@@ -18486,12 +18486,12 @@ func (r GetEmergencyOptionsResponse) ContentType() string {
 
 // PostEmergencyPlacementsResponse201Headers the declared response headers of an HTTP 201 response for PostEmergencyPlacements
 type PostEmergencyPlacementsResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostEmergencyPlacementsResponse503Headers the declared response headers of an HTTP 503 response for PostEmergencyPlacements
 type PostEmergencyPlacementsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostEmergencyPlacementsResponse struct {
@@ -18611,12 +18611,12 @@ func (r PostEmergencyPlacementsResponse) ContentType() string {
 
 // PostEmergencySpotPlacementsResponse201Headers the declared response headers of an HTTP 201 response for PostEmergencySpotPlacements
 type PostEmergencySpotPlacementsResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostEmergencySpotPlacementsResponse503Headers the declared response headers of an HTTP 503 response for PostEmergencySpotPlacements
 type PostEmergencySpotPlacementsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostEmergencySpotPlacementsResponse struct {
@@ -18736,7 +18736,7 @@ func (r PostEmergencySpotPlacementsResponse) ContentType() string {
 
 // GetFeedbackResponse503Headers the declared response headers of an HTTP 503 response for GetFeedback
 type GetFeedbackResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetFeedbackResponse struct {
@@ -18826,12 +18826,12 @@ func (r GetFeedbackResponse) ContentType() string {
 
 // PostHoldsResponse201Headers the declared response headers of an HTTP 201 response for PostHolds
 type PostHoldsResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostHoldsResponse503Headers the declared response headers of an HTTP 503 response for PostHolds
 type PostHoldsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostHoldsResponse struct {
@@ -18951,7 +18951,7 @@ func (r PostHoldsResponse) ContentType() string {
 
 // DeleteHoldsIdResponse503Headers the declared response headers of an HTTP 503 response for DeleteHoldsId
 type DeleteHoldsIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type DeleteHoldsIdResponse struct {
@@ -19041,7 +19041,7 @@ func (r DeleteHoldsIdResponse) ContentType() string {
 
 // GetHostsResponse503Headers the declared response headers of an HTTP 503 response for GetHosts
 type GetHostsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetHostsResponse struct {
@@ -19131,12 +19131,12 @@ func (r GetHostsResponse) ContentType() string {
 
 // PostHostsResponse201Headers the declared response headers of an HTTP 201 response for PostHosts
 type PostHostsResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostHostsResponse503Headers the declared response headers of an HTTP 503 response for PostHosts
 type PostHostsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostHostsResponse struct {
@@ -19249,12 +19249,12 @@ func (r PostHostsResponse) ContentType() string {
 
 // GetHostsIdResponse200Headers the declared response headers of an HTTP 200 response for GetHostsId
 type GetHostsIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // GetHostsIdResponse503Headers the declared response headers of an HTTP 503 response for GetHostsId
 type GetHostsIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetHostsIdResponse struct {
@@ -19353,12 +19353,12 @@ func (r GetHostsIdResponse) ContentType() string {
 
 // PatchHostsIdResponse200Headers the declared response headers of an HTTP 200 response for PatchHostsId
 type PatchHostsIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // PatchHostsIdResponse503Headers the declared response headers of an HTTP 503 response for PatchHostsId
 type PatchHostsIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PatchHostsIdResponse struct {
@@ -19485,7 +19485,7 @@ func (r PatchHostsIdResponse) ContentType() string {
 
 // PostHostsIdApproveResponse503Headers the declared response headers of an HTTP 503 response for PostHostsIdApprove
 type PostHostsIdApproveResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostHostsIdApproveResponse struct {
@@ -19603,7 +19603,7 @@ func (r PostHostsIdApproveResponse) ContentType() string {
 
 // DeleteHostsIdAvailabilityResponse503Headers the declared response headers of an HTTP 503 response for DeleteHostsIdAvailability
 type DeleteHostsIdAvailabilityResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type DeleteHostsIdAvailabilityResponse struct {
@@ -19707,7 +19707,7 @@ func (r DeleteHostsIdAvailabilityResponse) ContentType() string {
 
 // GetHostsIdAvailabilityResponse503Headers the declared response headers of an HTTP 503 response for GetHostsIdAvailability
 type GetHostsIdAvailabilityResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetHostsIdAvailabilityResponse struct {
@@ -19804,7 +19804,7 @@ func (r GetHostsIdAvailabilityResponse) ContentType() string {
 
 // PostHostsIdAvailabilityResponse503Headers the declared response headers of an HTTP 503 response for PostHostsIdAvailability
 type PostHostsIdAvailabilityResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostHostsIdAvailabilityResponse struct {
@@ -19922,7 +19922,7 @@ func (r PostHostsIdAvailabilityResponse) ContentType() string {
 
 // PutHostsIdAvailabilityResponse503Headers the declared response headers of an HTTP 503 response for PutHostsIdAvailability
 type PutHostsIdAvailabilityResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PutHostsIdAvailabilityResponse struct {
@@ -20040,7 +20040,7 @@ func (r PutHostsIdAvailabilityResponse) ContentType() string {
 
 // GetHostsIdGuestsResponse503Headers the declared response headers of an HTTP 503 response for GetHostsIdGuests
 type GetHostsIdGuestsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetHostsIdGuestsResponse struct {
@@ -20137,7 +20137,7 @@ func (r GetHostsIdGuestsResponse) ContentType() string {
 
 // PostHostsIdLeaveResponse503Headers the declared response headers of an HTTP 503 response for PostHostsIdLeave
 type PostHostsIdLeaveResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostHostsIdLeaveResponse struct {
@@ -20241,7 +20241,7 @@ func (r PostHostsIdLeaveResponse) ContentType() string {
 
 // PostHostsIdSuspendResponse503Headers the declared response headers of an HTTP 503 response for PostHostsIdSuspend
 type PostHostsIdSuspendResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostHostsIdSuspendResponse struct {
@@ -20359,7 +20359,7 @@ func (r PostHostsIdSuspendResponse) ContentType() string {
 
 // GetMessagesResponse503Headers the declared response headers of an HTTP 503 response for GetMessages
 type GetMessagesResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetMessagesResponse struct {
@@ -20449,7 +20449,7 @@ func (r GetMessagesResponse) ContentType() string {
 
 // GetMessagesIdResponse503Headers the declared response headers of an HTTP 503 response for GetMessagesId
 type GetMessagesIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetMessagesIdResponse struct {
@@ -20546,7 +20546,7 @@ func (r GetMessagesIdResponse) ContentType() string {
 
 // GetOpenapiJsonResponse503Headers the declared response headers of an HTTP 503 response for GetOpenapiJson
 type GetOpenapiJsonResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetOpenapiJsonResponse struct {
@@ -20622,12 +20622,12 @@ func (r GetOpenapiJsonResponse) ContentType() string {
 
 // GetPeopleIdResponse200Headers the declared response headers of an HTTP 200 response for GetPeopleId
 type GetPeopleIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // GetPeopleIdResponse503Headers the declared response headers of an HTTP 503 response for GetPeopleId
 type GetPeopleIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetPeopleIdResponse struct {
@@ -20726,12 +20726,12 @@ func (r GetPeopleIdResponse) ContentType() string {
 
 // PatchPeopleIdResponse200Headers the declared response headers of an HTTP 200 response for PatchPeopleId
 type PatchPeopleIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // PatchPeopleIdResponse503Headers the declared response headers of an HTTP 503 response for PatchPeopleId
 type PatchPeopleIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PatchPeopleIdResponse struct {
@@ -20851,7 +20851,7 @@ func (r PatchPeopleIdResponse) ContentType() string {
 
 // GetProvidersResponse503Headers the declared response headers of an HTTP 503 response for GetProviders
 type GetProvidersResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetProvidersResponse struct {
@@ -20941,12 +20941,12 @@ func (r GetProvidersResponse) ContentType() string {
 
 // PostProvidersResponse201Headers the declared response headers of an HTTP 201 response for PostProviders
 type PostProvidersResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostProvidersResponse503Headers the declared response headers of an HTTP 503 response for PostProviders
 type PostProvidersResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostProvidersResponse struct {
@@ -21059,12 +21059,12 @@ func (r PostProvidersResponse) ContentType() string {
 
 // GetProvidersIdResponse200Headers the declared response headers of an HTTP 200 response for GetProvidersId
 type GetProvidersIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // GetProvidersIdResponse503Headers the declared response headers of an HTTP 503 response for GetProvidersId
 type GetProvidersIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetProvidersIdResponse struct {
@@ -21163,12 +21163,12 @@ func (r GetProvidersIdResponse) ContentType() string {
 
 // PatchProvidersIdResponse200Headers the declared response headers of an HTTP 200 response for PatchProvidersId
 type PatchProvidersIdResponse200Headers struct {
-	ETag *string
+	ETag string
 }
 
 // PatchProvidersIdResponse503Headers the declared response headers of an HTTP 503 response for PatchProvidersId
 type PatchProvidersIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PatchProvidersIdResponse struct {
@@ -21288,7 +21288,7 @@ func (r PatchProvidersIdResponse) ContentType() string {
 
 // GetProvidersIdBedsResponse503Headers the declared response headers of an HTTP 503 response for GetProvidersIdBeds
 type GetProvidersIdBedsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetProvidersIdBedsResponse struct {
@@ -21385,12 +21385,12 @@ func (r GetProvidersIdBedsResponse) ContentType() string {
 
 // PostProvidersIdBedsResponse201Headers the declared response headers of an HTTP 201 response for PostProvidersIdBeds
 type PostProvidersIdBedsResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostProvidersIdBedsResponse503Headers the declared response headers of an HTTP 503 response for PostProvidersIdBeds
 type PostProvidersIdBedsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostProvidersIdBedsResponse struct {
@@ -21510,7 +21510,7 @@ func (r PostProvidersIdBedsResponse) ContentType() string {
 
 // GetProvidersIdClosuresResponse503Headers the declared response headers of an HTTP 503 response for GetProvidersIdClosures
 type GetProvidersIdClosuresResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetProvidersIdClosuresResponse struct {
@@ -21607,12 +21607,12 @@ func (r GetProvidersIdClosuresResponse) ContentType() string {
 
 // PostProvidersIdClosuresResponse201Headers the declared response headers of an HTTP 201 response for PostProvidersIdClosures
 type PostProvidersIdClosuresResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostProvidersIdClosuresResponse503Headers the declared response headers of an HTTP 503 response for PostProvidersIdClosures
 type PostProvidersIdClosuresResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostProvidersIdClosuresResponse struct {
@@ -21732,7 +21732,7 @@ func (r PostProvidersIdClosuresResponse) ContentType() string {
 
 // GetProvidersIdContractsResponse503Headers the declared response headers of an HTTP 503 response for GetProvidersIdContracts
 type GetProvidersIdContractsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetProvidersIdContractsResponse struct {
@@ -21829,12 +21829,12 @@ func (r GetProvidersIdContractsResponse) ContentType() string {
 
 // PostProvidersIdContractsResponse201Headers the declared response headers of an HTTP 201 response for PostProvidersIdContracts
 type PostProvidersIdContractsResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostProvidersIdContractsResponse503Headers the declared response headers of an HTTP 503 response for PostProvidersIdContracts
 type PostProvidersIdContractsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostProvidersIdContractsResponse struct {
@@ -21954,7 +21954,7 @@ func (r PostProvidersIdContractsResponse) ContentType() string {
 
 // GetReportsBlockUseResponse503Headers the declared response headers of an HTTP 503 response for GetReportsBlockUse
 type GetReportsBlockUseResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsBlockUseResponse struct {
@@ -22044,7 +22044,7 @@ func (r GetReportsBlockUseResponse) ContentType() string {
 
 // GetReportsCancellationsResponse503Headers the declared response headers of an HTTP 503 response for GetReportsCancellations
 type GetReportsCancellationsResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsCancellationsResponse struct {
@@ -22134,7 +22134,7 @@ func (r GetReportsCancellationsResponse) ContentType() string {
 
 // GetReportsCarersReachedResponse503Headers the declared response headers of an HTTP 503 response for GetReportsCarersReached
 type GetReportsCarersReachedResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsCarersReachedResponse struct {
@@ -22224,7 +22224,7 @@ func (r GetReportsCarersReachedResponse) ContentType() string {
 
 // GetReportsEmergenciesResponse503Headers the declared response headers of an HTTP 503 response for GetReportsEmergencies
 type GetReportsEmergenciesResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsEmergenciesResponse struct {
@@ -22314,7 +22314,7 @@ func (r GetReportsEmergenciesResponse) ContentType() string {
 
 // GetReportsFeedbackResponse503Headers the declared response headers of an HTTP 503 response for GetReportsFeedback
 type GetReportsFeedbackResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsFeedbackResponse struct {
@@ -22404,7 +22404,7 @@ func (r GetReportsFeedbackResponse) ContentType() string {
 
 // GetReportsRightSizingResponse503Headers the declared response headers of an HTTP 503 response for GetReportsRightSizing
 type GetReportsRightSizingResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsRightSizingResponse struct {
@@ -22494,7 +22494,7 @@ func (r GetReportsRightSizingResponse) ContentType() string {
 
 // GetReportsSharedLivesResponse503Headers the declared response headers of an HTTP 503 response for GetReportsSharedLives
 type GetReportsSharedLivesResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsSharedLivesResponse struct {
@@ -22584,7 +22584,7 @@ func (r GetReportsSharedLivesResponse) ContentType() string {
 
 // GetReportsSpotResponse503Headers the declared response headers of an HTTP 503 response for GetReportsSpot
 type GetReportsSpotResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsSpotResponse struct {
@@ -22674,7 +22674,7 @@ func (r GetReportsSpotResponse) ContentType() string {
 
 // GetReportsUnmetDemandResponse503Headers the declared response headers of an HTTP 503 response for GetReportsUnmetDemand
 type GetReportsUnmetDemandResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetReportsUnmetDemandResponse struct {
@@ -22764,7 +22764,7 @@ func (r GetReportsUnmetDemandResponse) ContentType() string {
 
 // GetUsersResponse503Headers the declared response headers of an HTTP 503 response for GetUsers
 type GetUsersResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetUsersResponse struct {
@@ -22854,12 +22854,12 @@ func (r GetUsersResponse) ContentType() string {
 
 // PostUsersResponse201Headers the declared response headers of an HTTP 201 response for PostUsers
 type PostUsersResponse201Headers struct {
-	Location *string
+	Location string
 }
 
 // PostUsersResponse503Headers the declared response headers of an HTTP 503 response for PostUsers
 type PostUsersResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostUsersResponse struct {
@@ -22972,7 +22972,7 @@ func (r PostUsersResponse) ContentType() string {
 
 // GetUsersIdResponse503Headers the declared response headers of an HTTP 503 response for GetUsersId
 type GetUsersIdResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetUsersIdResponse struct {
@@ -23069,7 +23069,7 @@ func (r GetUsersIdResponse) ContentType() string {
 
 // PostUsersIdDisableResponse503Headers the declared response headers of an HTTP 503 response for PostUsersIdDisable
 type PostUsersIdDisableResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostUsersIdDisableResponse struct {
@@ -23187,7 +23187,7 @@ func (r PostUsersIdDisableResponse) ContentType() string {
 
 // PostUsersIdEnableResponse503Headers the declared response headers of an HTTP 503 response for PostUsersIdEnable
 type PostUsersIdEnableResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostUsersIdEnableResponse struct {
@@ -23298,7 +23298,7 @@ func (r PostUsersIdEnableResponse) ContentType() string {
 
 // PostUsersIdResetPasswordResponse503Headers the declared response headers of an HTTP 503 response for PostUsersIdResetPassword
 type PostUsersIdResetPasswordResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostUsersIdResetPasswordResponse struct {
@@ -23409,7 +23409,7 @@ func (r PostUsersIdResetPasswordResponse) ContentType() string {
 
 // PostUsersIdResetSecondFactorResponse503Headers the declared response headers of an HTTP 503 response for PostUsersIdResetSecondFactor
 type PostUsersIdResetSecondFactorResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PostUsersIdResetSecondFactorResponse struct {
@@ -23520,7 +23520,7 @@ func (r PostUsersIdResetSecondFactorResponse) ContentType() string {
 
 // PutUsersIdRoleResponse503Headers the declared response headers of an HTTP 503 response for PutUsersIdRole
 type PutUsersIdRoleResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type PutUsersIdRoleResponse struct {
@@ -25611,10 +25611,10 @@ func ParseGetAuditResponse(rsp *http.Response) (*GetAuditResponse, error) {
 		var headers GetAuditResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -25699,20 +25699,20 @@ func ParsePostAuthCodeResponse(rsp *http.Response) (*PostAuthCodeResponse, error
 		var headers PostAuthCodeResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostAuthCodeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -25804,20 +25804,20 @@ func ParsePostAuthCodeVerifyResponse(rsp *http.Response) (*PostAuthCodeVerifyRes
 		var headers PostAuthCodeVerifyResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostAuthCodeVerifyResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -25916,20 +25916,20 @@ func ParsePostAuthLoginResponse(rsp *http.Response) (*PostAuthLoginResponse, err
 		var headers PostAuthLoginResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostAuthLoginResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26028,10 +26028,10 @@ func ParsePostAuthLoginEnrolmentResponse(rsp *http.Response) (*PostAuthLoginEnro
 		var headers PostAuthLoginEnrolmentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26137,20 +26137,20 @@ func ParsePostAuthLoginEnrolmentConfirmResponse(rsp *http.Response) (*PostAuthLo
 		var headers PostAuthLoginEnrolmentConfirmResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostAuthLoginEnrolmentConfirmResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26249,10 +26249,10 @@ func ParsePostAuthLoginPasswordResponse(rsp *http.Response) (*PostAuthLoginPassw
 		var headers PostAuthLoginPasswordResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26358,20 +26358,20 @@ func ParsePostAuthLoginSecondFactorResponse(rsp *http.Response) (*PostAuthLoginS
 		var headers PostAuthLoginSecondFactorResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostAuthLoginSecondFactorResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26438,10 +26438,10 @@ func ParsePostAuthLogoutResponse(rsp *http.Response) (*PostAuthLogoutResponse, e
 		var headers PostAuthLogoutResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26512,10 +26512,10 @@ func ParseGetAuthMeResponse(rsp *http.Response) (*GetAuthMeResponse, error) {
 		var headers GetAuthMeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26610,20 +26610,20 @@ func ParsePostAuthMePasswordResponse(rsp *http.Response) (*PostAuthMePasswordRes
 		var headers PostAuthMePasswordResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostAuthMePasswordResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26708,10 +26708,10 @@ func ParsePostAuthMeSecondFactorResponse(rsp *http.Response) (*PostAuthMeSecondF
 		var headers PostAuthMeSecondFactorResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26810,10 +26810,10 @@ func ParsePostAuthMeSecondFactorConfirmResponse(rsp *http.Response) (*PostAuthMe
 		var headers PostAuthMeSecondFactorConfirmResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26898,10 +26898,10 @@ func ParseGetAvailabilityResponse(rsp *http.Response) (*GetAvailabilityResponse,
 		var headers GetAvailabilityResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -26986,20 +26986,20 @@ func ParseGetBedsIdResponse(rsp *http.Response) (*GetBedsIdResponse, error) {
 		var headers GetBedsIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetBedsIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27112,20 +27112,20 @@ func ParsePatchBedsIdResponse(rsp *http.Response) (*PatchBedsIdResponse, error) 
 		var headers PatchBedsIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchBedsIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27203,10 +27203,10 @@ func ParseGetBookingsResponse(rsp *http.Response) (*GetBookingsResponse, error) 
 		var headers GetBookingsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27319,20 +27319,20 @@ func ParsePostBookingsResponse(rsp *http.Response) (*PostBookingsResponse, error
 		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostBookingsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27417,10 +27417,10 @@ func ParseGetBookingsIdResponse(rsp *http.Response) (*GetBookingsIdResponse, err
 		var headers GetBookingsIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27526,10 +27526,10 @@ func ParsePostBookingsIdCancelResponse(rsp *http.Response) (*PostBookingsIdCance
 		var headers PostBookingsIdCancelResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27635,10 +27635,10 @@ func ParsePostBookingsIdEndResponse(rsp *http.Response) (*PostBookingsIdEndRespo
 		var headers PostBookingsIdEndResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27744,10 +27744,10 @@ func ParsePostBookingsIdExtendResponse(rsp *http.Response) (*PostBookingsIdExten
 		var headers PostBookingsIdExtendResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27853,10 +27853,10 @@ func ParsePostBookingsIdMoveResponse(rsp *http.Response) (*PostBookingsIdMoveRes
 		var headers PostBookingsIdMoveResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -27934,10 +27934,10 @@ func ParseGetCarersResponse(rsp *http.Response) (*GetCarersResponse, error) {
 		var headers GetCarersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28036,20 +28036,20 @@ func ParsePostCarersResponse(rsp *http.Response) (*PostCarersResponse, error) {
 		var headers PostCarersResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostCarersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28151,10 +28151,10 @@ func ParseDeleteCarersIdResponse(rsp *http.Response) (*DeleteCarersIdResponse, e
 		var headers DeleteCarersIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28239,20 +28239,20 @@ func ParseGetCarersIdResponse(rsp *http.Response) (*GetCarersIdResponse, error) 
 		var headers GetCarersIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetCarersIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28365,20 +28365,20 @@ func ParsePatchCarersIdResponse(rsp *http.Response) (*PatchCarersIdResponse, err
 		var headers PatchCarersIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchCarersIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28463,10 +28463,10 @@ func ParseGetCarersIdAllowanceResponse(rsp *http.Response) (*GetCarersIdAllowanc
 		var headers GetCarersIdAllowanceResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28551,10 +28551,10 @@ func ParseGetCarersIdExportResponse(rsp *http.Response) (*GetCarersIdExportRespo
 		var headers GetCarersIdExportResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28639,10 +28639,10 @@ func ParseGetCarersIdPeopleResponse(rsp *http.Response) (*GetCarersIdPeopleRespo
 		var headers GetCarersIdPeopleResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28741,20 +28741,20 @@ func ParsePostCarersIdPeopleResponse(rsp *http.Response) (*PostCarersIdPeopleRes
 		var headers PostCarersIdPeopleResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostCarersIdPeopleResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28842,10 +28842,10 @@ func ParseDeleteClosuresIdResponse(rsp *http.Response) (*DeleteClosuresIdRespons
 		var headers DeleteClosuresIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -28930,10 +28930,10 @@ func ParseGetContractsIdResponse(rsp *http.Response) (*GetContractsIdResponse, e
 		var headers GetContractsIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29039,10 +29039,10 @@ func ParsePatchContractsIdResponse(rsp *http.Response) (*PatchContractsIdRespons
 		var headers PatchContractsIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29127,10 +29127,10 @@ func ParseGetEmergencyLookupResponse(rsp *http.Response) (*GetEmergencyLookupRes
 		var headers GetEmergencyLookupResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29215,10 +29215,10 @@ func ParseGetEmergencyOptionsResponse(rsp *http.Response) (*GetEmergencyOptionsR
 		var headers GetEmergencyOptionsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29324,20 +29324,20 @@ func ParsePostEmergencyPlacementsResponse(rsp *http.Response) (*PostEmergencyPla
 		var headers PostEmergencyPlacementsResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostEmergencyPlacementsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29443,20 +29443,20 @@ func ParsePostEmergencySpotPlacementsResponse(rsp *http.Response) (*PostEmergenc
 		var headers PostEmergencySpotPlacementsResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostEmergencySpotPlacementsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29534,10 +29534,10 @@ func ParseGetFeedbackResponse(rsp *http.Response) (*GetFeedbackResponse, error) 
 		var headers GetFeedbackResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29643,20 +29643,20 @@ func ParsePostHoldsResponse(rsp *http.Response) (*PostHoldsResponse, error) {
 		var headers PostHoldsResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostHoldsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29737,10 +29737,10 @@ func ParseDeleteHoldsIdResponse(rsp *http.Response) (*DeleteHoldsIdResponse, err
 		var headers DeleteHoldsIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29818,10 +29818,10 @@ func ParseGetHostsResponse(rsp *http.Response) (*GetHostsResponse, error) {
 		var headers GetHostsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -29920,20 +29920,20 @@ func ParsePostHostsResponse(rsp *http.Response) (*PostHostsResponse, error) {
 		var headers PostHostsResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostHostsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30018,20 +30018,20 @@ func ParseGetHostsIdResponse(rsp *http.Response) (*GetHostsIdResponse, error) {
 		var headers GetHostsIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetHostsIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30144,20 +30144,20 @@ func ParsePatchHostsIdResponse(rsp *http.Response) (*PatchHostsIdResponse, error
 		var headers PatchHostsIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchHostsIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30263,10 +30263,10 @@ func ParsePostHostsIdApproveResponse(rsp *http.Response) (*PostHostsIdApproveRes
 		var headers PostHostsIdApproveResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30358,10 +30358,10 @@ func ParseDeleteHostsIdAvailabilityResponse(rsp *http.Response) (*DeleteHostsIdA
 		var headers DeleteHostsIdAvailabilityResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30446,10 +30446,10 @@ func ParseGetHostsIdAvailabilityResponse(rsp *http.Response) (*GetHostsIdAvailab
 		var headers GetHostsIdAvailabilityResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30555,10 +30555,10 @@ func ParsePostHostsIdAvailabilityResponse(rsp *http.Response) (*PostHostsIdAvail
 		var headers PostHostsIdAvailabilityResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30664,10 +30664,10 @@ func ParsePutHostsIdAvailabilityResponse(rsp *http.Response) (*PutHostsIdAvailab
 		var headers PutHostsIdAvailabilityResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30752,10 +30752,10 @@ func ParseGetHostsIdGuestsResponse(rsp *http.Response) (*GetHostsIdGuestsRespons
 		var headers GetHostsIdGuestsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30847,10 +30847,10 @@ func ParsePostHostsIdLeaveResponse(rsp *http.Response) (*PostHostsIdLeaveRespons
 		var headers PostHostsIdLeaveResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -30956,10 +30956,10 @@ func ParsePostHostsIdSuspendResponse(rsp *http.Response) (*PostHostsIdSuspendRes
 		var headers PostHostsIdSuspendResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31037,10 +31037,10 @@ func ParseGetMessagesResponse(rsp *http.Response) (*GetMessagesResponse, error) 
 		var headers GetMessagesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31125,10 +31125,10 @@ func ParseGetMessagesIdResponse(rsp *http.Response) (*GetMessagesIdResponse, err
 		var headers GetMessagesIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31192,10 +31192,10 @@ func ParseGetOpenapiJsonResponse(rsp *http.Response) (*GetOpenapiJsonResponse, e
 		var headers GetOpenapiJsonResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31280,20 +31280,20 @@ func ParseGetPeopleIdResponse(rsp *http.Response) (*GetPeopleIdResponse, error) 
 		var headers GetPeopleIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetPeopleIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31399,20 +31399,20 @@ func ParsePatchPeopleIdResponse(rsp *http.Response) (*PatchPeopleIdResponse, err
 		var headers PatchPeopleIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchPeopleIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31490,10 +31490,10 @@ func ParseGetProvidersResponse(rsp *http.Response) (*GetProvidersResponse, error
 		var headers GetProvidersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31592,20 +31592,20 @@ func ParsePostProvidersResponse(rsp *http.Response) (*PostProvidersResponse, err
 		var headers PostProvidersResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostProvidersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31690,20 +31690,20 @@ func ParseGetProvidersIdResponse(rsp *http.Response) (*GetProvidersIdResponse, e
 		var headers GetProvidersIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetProvidersIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31809,20 +31809,20 @@ func ParsePatchProvidersIdResponse(rsp *http.Response) (*PatchProvidersIdRespons
 		var headers PatchProvidersIdResponse200Headers
 		if values := rsp.Header.Values("ETag"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.ETag = &value
+			headers.ETag = value
 		}
 		response.Headers200 = &headers
 	case rsp.StatusCode == 503:
 		var headers PatchProvidersIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -31907,10 +31907,10 @@ func ParseGetProvidersIdBedsResponse(rsp *http.Response) (*GetProvidersIdBedsRes
 		var headers GetProvidersIdBedsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32016,20 +32016,20 @@ func ParsePostProvidersIdBedsResponse(rsp *http.Response) (*PostProvidersIdBedsR
 		var headers PostProvidersIdBedsResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostProvidersIdBedsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32114,10 +32114,10 @@ func ParseGetProvidersIdClosuresResponse(rsp *http.Response) (*GetProvidersIdClo
 		var headers GetProvidersIdClosuresResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32223,20 +32223,20 @@ func ParsePostProvidersIdClosuresResponse(rsp *http.Response) (*PostProvidersIdC
 		var headers PostProvidersIdClosuresResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostProvidersIdClosuresResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32321,10 +32321,10 @@ func ParseGetProvidersIdContractsResponse(rsp *http.Response) (*GetProvidersIdCo
 		var headers GetProvidersIdContractsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32430,20 +32430,20 @@ func ParsePostProvidersIdContractsResponse(rsp *http.Response) (*PostProvidersId
 		var headers PostProvidersIdContractsResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostProvidersIdContractsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32524,10 +32524,10 @@ func ParseGetReportsBlockUseResponse(rsp *http.Response) (*GetReportsBlockUseRes
 		var headers GetReportsBlockUseResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32608,10 +32608,10 @@ func ParseGetReportsCancellationsResponse(rsp *http.Response) (*GetReportsCancel
 		var headers GetReportsCancellationsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32692,10 +32692,10 @@ func ParseGetReportsCarersReachedResponse(rsp *http.Response) (*GetReportsCarers
 		var headers GetReportsCarersReachedResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32776,10 +32776,10 @@ func ParseGetReportsEmergenciesResponse(rsp *http.Response) (*GetReportsEmergenc
 		var headers GetReportsEmergenciesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32860,10 +32860,10 @@ func ParseGetReportsFeedbackResponse(rsp *http.Response) (*GetReportsFeedbackRes
 		var headers GetReportsFeedbackResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -32944,10 +32944,10 @@ func ParseGetReportsRightSizingResponse(rsp *http.Response) (*GetReportsRightSiz
 		var headers GetReportsRightSizingResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33028,10 +33028,10 @@ func ParseGetReportsSharedLivesResponse(rsp *http.Response) (*GetReportsSharedLi
 		var headers GetReportsSharedLivesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33112,10 +33112,10 @@ func ParseGetReportsSpotResponse(rsp *http.Response) (*GetReportsSpotResponse, e
 		var headers GetReportsSpotResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33196,10 +33196,10 @@ func ParseGetReportsUnmetDemandResponse(rsp *http.Response) (*GetReportsUnmetDem
 		var headers GetReportsUnmetDemandResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33277,10 +33277,10 @@ func ParseGetUsersResponse(rsp *http.Response) (*GetUsersResponse, error) {
 		var headers GetUsersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33379,20 +33379,20 @@ func ParsePostUsersResponse(rsp *http.Response) (*PostUsersResponse, error) {
 		var headers PostUsersResponse201Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.Location = &value
+			headers.Location = value
 		}
 		response.Headers201 = &headers
 	case rsp.StatusCode == 503:
 		var headers PostUsersResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33477,10 +33477,10 @@ func ParseGetUsersIdResponse(rsp *http.Response) (*GetUsersIdResponse, error) {
 		var headers GetUsersIdResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33586,10 +33586,10 @@ func ParsePostUsersIdDisableResponse(rsp *http.Response) (*PostUsersIdDisableRes
 		var headers PostUsersIdDisableResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33688,10 +33688,10 @@ func ParsePostUsersIdEnableResponse(rsp *http.Response) (*PostUsersIdEnableRespo
 		var headers PostUsersIdEnableResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33790,10 +33790,10 @@ func ParsePostUsersIdResetPasswordResponse(rsp *http.Response) (*PostUsersIdRese
 		var headers PostUsersIdResetPasswordResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -33892,10 +33892,10 @@ func ParsePostUsersIdResetSecondFactorResponse(rsp *http.Response) (*PostUsersId
 		var headers PostUsersIdResetSecondFactorResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -34001,10 +34001,10 @@ func ParsePutUsersIdRoleResponse(rsp *http.Response) (*PutUsersIdRoleResponse, e
 		var headers PutUsersIdRoleResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
