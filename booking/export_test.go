@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/calendar"
@@ -50,4 +51,30 @@ func describe(beds []bedCandidate, hosts []hostCandidate) []string {
 // benchmark can make it try every date.
 func (s *Service) NearbyDatesUpTo(ctx context.Context, actor accounts.Principal, q Search, within, limit int) ([]NearbyStay, error) {
 	return s.nearbyDates(ctx, actor, q, within, limit)
+}
+
+// EmergencyPlacesWithin is for tests: the beds and hosts free for the stay,
+// as options and near misses, within reachKm of the carer's home, or
+// everywhere for 0, each written "tier place-kind id distance" and sorted.
+func (s *Service) EmergencyPlacesWithin(ctx context.Context, personID int64, arrive, depart calendar.Date, reachKm float64) (options, misses []string, err error) {
+	p, c, err := personFor(ctx, s.db, accounts.Principal{Kind: accounts.SubjectStaff, ID: 1, Role: accounts.RoleDuty}, personID)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts, near, err := s.emergencyPlaces(ctx, p, c, arrive, depart, s.now().UTC(), within(LatLon{c.Latitude, c.Longitude}, reachKm))
+	if err != nil {
+		return nil, nil, err
+	}
+	line := func(o EmergencyOption) string {
+		return fmt.Sprintf("%s %s %d %.1f", o.Tier, o.Place.Kind, o.Place.ID, o.DistanceKm)
+	}
+	for _, o := range opts {
+		options = append(options, line(o))
+	}
+	for _, m := range near {
+		misses = append(misses, line(m.EmergencyOption))
+	}
+	slices.Sort(options)
+	slices.Sort(misses)
+	return options, misses, nil
 }
