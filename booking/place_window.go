@@ -74,10 +74,15 @@ type bedWindow struct {
 func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nights int, bedTypes []string, now time.Time, beds []int64, near *area, includeEmergency bool, keep func(bedCandidate) bool) (bedWindow, error) {
 	w := bedWindow{nightIndex: nightIndex{from, to}, nights: nights}
 	oneStay := from.DaysUntil(to) == nights
+	// The homes' own columns are read once a home, by withHomes, not once
+	// a bed: a home has ten beds or so, and its lists are JSON to decode.
 	q := db.NewSelect().
-		ColumnExpr("b.id AS bed_id, b.label, b.bed_type, b.features, b.emergency_reserved").
-		ColumnExpr("p.id AS provider_id, p.name AS provider_name, p.phone AS provider_phone, p.address AS provider_address, p.postcode AS provider_postcode, p.latitude, p.longitude, p.specialisms, p.age_groups").
-		ColumnExpr("c.nightly_rate_pence, c.starts_on AS contract_starts_on, c.ends_on AS contract_ends_on").
+		ColumnExpr("b.id AS bed_id, b.label, b.bed_type, b.features, b.emergency_reserved, b.provider_id").
+		// Dates as text: the SQLite driver would otherwise try layout after
+		// layout to make a time.Time of a DATE column, failing (and
+		// allocating an error) on each before the one that fits;
+		// calendar.Date reads the text itself.
+		ColumnExpr("c.nightly_rate_pence, CAST(c.starts_on AS TEXT) AS contract_starts_on, CAST(c.ends_on AS TEXT) AS contract_ends_on").
 		TableExpr("beds AS b").
 		Join("JOIN providers AS p ON p.id = b.provider_id").
 		Join("JOIN contracts AS c ON c.id = b.contract_id").
@@ -103,8 +108,14 @@ func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nigh
 		q = q.Where("b.id IN (?)", bun.In(beds))
 	}
 	q = near.narrow(q, "p.latitude", "p.longitude")
+	if beds != nil {
+		w.beds = make([]windowBed, 0, len(beds))
+	}
 	if err := q.Scan(ctx, &w.beds); err != nil {
 		return bedWindow{}, apperr.Wrapf(err, "searching beds")
+	}
+	if err := withHomes(ctx, db, w.beds); err != nil {
+		return bedWindow{}, err
 	}
 	if near != nil {
 		w.beds = slices.DeleteFunc(w.beds, func(b windowBed) bool { return !near.holds(b.Latitude, b.Longitude) })
@@ -186,7 +197,7 @@ func (w bedWindow) free(arrive, depart calendar.Date) []bedCandidate {
 	if !ok || end-first != w.nights {
 		return nil
 	}
-	var out []bedCandidate
+	out := make([]bedCandidate, 0, len(w.beds))
 	for _, b := range w.beds {
 		// busy is nil when the database has already left out busy beds.
 		if first < b.covered.first || end > b.covered.end || (b.busy != nil && slices.Contains(b.busy[first:end], true)) {
@@ -208,6 +219,51 @@ type windowHost struct {
 type hostWindow struct {
 	nightIndex
 	hosts []windowHost
+}
+
+// bedHome is what a bed's candidacy needs of its home.
+type bedHome struct {
+	ID          int64    `bun:"id"`
+	Name        string   `bun:"name"`
+	Phone       string   `bun:"phone"`
+	Address     string   `bun:"address"`
+	Postcode    string   `bun:"postcode"`
+	Latitude    float64  `bun:"latitude"`
+	Longitude   float64  `bun:"longitude"`
+	Specialisms []string `bun:"specialisms"`
+	AgeGroups   []string `bun:"age_groups"`
+}
+
+// withHomes fills in each bed's home: its name, phone, address,
+// position, specialisms and age groups, read once a home. The beds share
+// their home's strings and lists, which nothing changes.
+func withHomes(ctx context.Context, db bun.IDB, beds []windowBed) error {
+	if len(beds) == 0 {
+		return nil
+	}
+	var ids []int64
+	for _, b := range beds {
+		ids = append(ids, b.ProviderID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	homes := make([]bedHome, 0, len(ids))
+	if err := db.NewSelect().TableExpr("providers").
+		Column("id", "name", "phone", "address", "postcode", "latitude", "longitude", "specialisms", "age_groups").
+		Where("id IN (?)", bun.In(ids)).Scan(ctx, &homes); err != nil {
+		return apperr.Wrapf(err, "reading the beds' homes")
+	}
+	at := make(map[int64]int, len(homes))
+	for i, h := range homes {
+		at[h.ID] = i
+	}
+	for i := range beds {
+		b := &beds[i].bedCandidate
+		h := homes[at[b.ProviderID]]
+		b.ProviderName, b.ProviderPhone, b.ProviderAddress, b.ProviderPostcode = h.Name, h.Phone, h.Address, h.Postcode
+		b.Latitude, b.Longitude, b.Specialisms, b.AgeGroups = h.Latitude, h.Longitude, h.Specialisms, h.AgeGroups
+	}
+	return nil
 }
 
 // likeQuoted is a LIKE pattern for a word in quotes anywhere in a text,
