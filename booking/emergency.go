@@ -207,6 +207,9 @@ func (s *Service) EmergencyChoices(ctx context.Context, actor accounts.Principal
 	if len(misses) > maxNearMisses {
 		misses = misses[:maxNearMisses]
 	}
+	for i := range misses {
+		misses[i].Problems = sentences(misses[i].Problems)
+	}
 	return EmergencyChoice{Options: opts, NearMisses: misses, ReachKm: reachKm}, nil
 }
 
@@ -221,7 +224,8 @@ var emergencyReachKm = []float64{50, 100, 200}
 
 // emergencyPlaces lists the free beds and hosts in near (nil: everywhere)
 // for the stay, as options where they suit the person and near misses
-// where they do not, unsorted.
+// where they do not, unsorted; the near misses' problems are match's
+// parts of a sentence, not yet sentences.
 func (s *Service) emergencyPlaces(ctx context.Context, p Person, c Carer, arrive, depart calendar.Date, now time.Time, near *area) ([]EmergencyOption, []NearMiss, error) {
 	// Every bed type is read, not just those the person's needs call for:
 	// a bed of the wrong type is a near miss, and match says why.
@@ -235,7 +239,8 @@ func (s *Service) emergencyPlaces(ctx context.Context, p Person, c Carer, arrive
 	)
 	file := func(o EmergencyOption, problems []string) {
 		if len(problems) > 0 {
-			misses = append(misses, NearMiss{EmergencyOption: o, Problems: sentences(problems)})
+			// Written as sentences only for the few EmergencyChoices keeps.
+			misses = append(misses, NearMiss{EmergencyOption: o, Problems: problems})
 		} else {
 			opts = append(opts, o)
 		}

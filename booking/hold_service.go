@@ -50,12 +50,25 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		return Hold{}, err
 	}
 	now := s.now().UTC()
-	nights := req.Arrive.DaysUntil(req.Depart)
-	// The slots to try claiming, a slot a night: a bed's one slot, or each
-	// way of giving the stay a host's free slots.
-	choices := [][]int{sameSlot(nights, 0)}
+	h := Hold{
+		ID: newHoldID(), PersonID: p.ID, CarerID: c.ID, PlaceKind: req.Place.Kind, PlaceID: req.Place.ID,
+		Arrive: req.Arrive, Depart: req.Depart, CreatedByKind: string(actor.Kind), CreatedByID: actor.ID,
+		CreatedAt: now, ExpiresAt: now.Add(s.opts.HoldTTL),
+	}
+	var keys []string
 	if req.Place.Kind == PlaceBed {
-		if err := s.checkBed(ctx, p, req); err != nil {
+		// A bed has one slot, so its keys are known before anything is
+		// read: claim them first. When many race for the same bed (the
+		// last free one on a bank holiday), the losers are turned away at
+		// once, without the reads below; the winner then checks every
+		// rule, and lets the nights go again if one is broken.
+		h.Slot, h.NightSlots = 0, sameSlot(req.Arrive.DaysUntil(req.Depart), 0)
+		keys = holdKeys(h)
+		if err := s.claim(ctx, h.ID, keys); err != nil {
+			return Hold{}, err
+		}
+		if err := s.checkHoldRules(ctx, p, c, req, now); err != nil {
+			_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, keys)
 			return Hold{}, err
 		}
 	} else {
@@ -63,51 +76,74 @@ func (s *Service) CreateHold(ctx context.Context, actor accounts.Principal, req 
 		if err != nil {
 			return Hold{}, err
 		}
-		choices = slotChoices(hc)
-	}
-	taken, err := personNightsTaken(ctx, s.db, p.ID, req.Arrive, req.Depart, now, "")
-	if err != nil {
-		return Hold{}, err
-	}
-	if taken {
-		return Hold{}, ErrOtherStay.Reason("%s already has a stay, or a place held, on some nights from %s to %s.", p.Name, req.Arrive.Long(), req.Depart.Long())
-	}
-	if err := checkAllowance(ctx, s.db, c, req.Arrive, req.Depart, now, ""); err != nil {
-		return Hold{}, err
-	}
-
-	h := Hold{
-		ID: newHoldID(), PersonID: p.ID, CarerID: c.ID, PlaceKind: req.Place.Kind, PlaceID: req.Place.ID,
-		Arrive: req.Arrive, Depart: req.Depart, CreatedByKind: string(actor.Kind), CreatedByID: actor.ID,
-		CreatedAt: now, ExpiresAt: now.Add(s.opts.HoldTTL),
-	}
-	// A free slot may be claimed by a rival between the check and the
-	// claim: then try the next slots the database shows free.
-	var keys []string
-	claimed := false
-	for _, slots := range choices {
-		h.Slot, h.NightSlots = slots[0], slots
-		keys = holdKeys(h)
-		ok, err := s.holds.Claim(ctx, h.ID, keys, s.opts.HoldTTL)
-		if err != nil {
-			// The store may have claimed the keys before failing to answer:
-			// let them go rather than block the nights until they expire.
-			_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, keys)
-			return Hold{}, ErrHoldsUnavailable.Because(err)
+		if err := s.checkPersonAndAllowance(ctx, p, c, req, now); err != nil {
+			return Hold{}, err
 		}
-		if ok {
+		// A free slot may be claimed by a rival between the check and the
+		// claim: then try the next ways of giving the stay the slots the
+		// database shows free.
+		claimed := false
+		for _, slots := range slotChoices(hc) {
+			h.Slot, h.NightSlots = slots[0], slots
+			keys = holdKeys(h)
+			err := s.claim(ctx, h.ID, keys)
+			if errors.Is(err, ErrNightsTaken) {
+				continue
+			}
+			if err != nil {
+				return Hold{}, err
+			}
 			claimed = true
 			break
 		}
-	}
-	if !claimed {
-		return Hold{}, ErrNightsTaken
+		if !claimed {
+			return Hold{}, ErrNightsTaken
+		}
 	}
 	if err := insertHold(ctx, s.db, &h); err != nil {
 		_ = s.holds.Release(context.WithoutCancel(ctx), h.ID, keys)
 		return Hold{}, err
 	}
 	return h, nil
+}
+
+// claim takes the hold store's keys for the hold, all or none. It returns
+// ErrNightsTaken when another hold has any of them, and
+// ErrHoldsUnavailable when the store does not answer.
+func (s *Service) claim(ctx context.Context, holdID string, keys []string) error {
+	ok, err := s.holds.Claim(ctx, holdID, keys, s.opts.HoldTTL)
+	if err != nil {
+		// The store may have claimed the keys before failing to answer:
+		// let them go rather than block the nights until they expire.
+		_ = s.holds.Release(context.WithoutCancel(ctx), holdID, keys)
+		return ErrHoldsUnavailable.Because(err)
+	}
+	if !ok {
+		return ErrNightsTaken
+	}
+	return nil
+}
+
+// checkHoldRules checks every rule a hold of a bed must keep: the bed
+// (checkBed), the person's other stays and the carer's allowance.
+func (s *Service) checkHoldRules(ctx context.Context, p Person, c Carer, req HoldRequest, now time.Time) error {
+	if err := s.checkBed(ctx, p, req); err != nil {
+		return err
+	}
+	return s.checkPersonAndAllowance(ctx, p, c, req, now)
+}
+
+// checkPersonAndAllowance checks that the person has no other stay or
+// hold on the nights, and that the carer's allowance has room for them.
+func (s *Service) checkPersonAndAllowance(ctx context.Context, p Person, c Carer, req HoldRequest, now time.Time) error {
+	taken, err := personNightsTaken(ctx, s.db, p.ID, req.Arrive, req.Depart, now, "")
+	if err != nil {
+		return err
+	}
+	if taken {
+		return ErrOtherStay.Reason("%s already has a stay, or a place held, on some nights from %s to %s.", p.Name, req.Arrive.Long(), req.Depart.Long())
+	}
+	return checkAllowance(ctx, s.db, c, req.Arrive, req.Depart, now, "")
 }
 
 // checkBed checks that the bed exists, is bookable ahead, is free on every
