@@ -28,7 +28,9 @@ type HoldRequest struct {
 }
 
 // CreateHold holds every night of the stay at the place for a short time
-// (Options.HoldTTL), after checking every booking rule. It returns
+// (Options.HoldTTL), checking every booking rule. A bed's nights are
+// claimed in the hold store first, and let go if a rule is broken, so that
+// a request losing a race costs nothing but the claim. It returns
 // ErrPersonNotFound or ErrPlaceNotFound; an Invalid error naming the broken
 // rule (dates, suitability, emergency reserve, allowance); ErrOtherStay;
 // ErrNightsTaken when any night is booked or held; or ErrHoldsUnavailable
