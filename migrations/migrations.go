@@ -74,12 +74,28 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// withExecMode sets pgx's query mode to "exec" unless dsn chooses one.
+// bun writes each query's arguments into its SQL text, so almost every
+// query is new text: pgx's default mode would prepare each one, a round
+// trip of its own, and keep it in a cache it seldom hits. "exec" sends
+// each query in one round trip. docs/benchmarks.md has what that saves.
+func withExecMode(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Query().Has("default_query_exec_mode") {
+		return dsn // pgx reports a bad URL itself
+	}
+	q := u.Query()
+	q.Set("default_query_exec_mode", "exec")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // Open connects to the database named by dsn: a postgres:// URL selects
 // PostgreSQL; anything else is a SQLite file ("file:respite.db", a plain
 // path, or ":memory:"). It does not migrate; call Migrate for that.
 func Open(dsn string) (*bun.DB, error) {
 	if IsPostgres(dsn) {
-		sqldb, err := sql.Open("pgx", dsn)
+		sqldb, err := sql.Open("pgx", withExecMode(dsn))
 		if err != nil {
 			return nil, fmt.Errorf("opening PostgreSQL: %w", err)
 		}
