@@ -31,6 +31,20 @@ func BenchmarkEmergencyOptions(b *testing.B) {
 	}
 }
 
+// BenchmarkEmergencyOptions_wider shows that the search's cost follows the
+// places near the carer, not all places: the national map with its homes
+// and hosts at 1, 4 and 16 times its size, as many places to a square
+// mile, with no stays (bookingtest.Scale.Wider). The options found, and
+// the time, should stay about the same while the places grow sixteen-fold.
+//
+//	go test -run '^$' -bench BenchmarkEmergencyOptions_wider -timeout 60m ./booking/
+func BenchmarkEmergencyOptions_wider(b *testing.B) {
+	for _, n := range []int{1, 4, 16} {
+		scale := bookingtest.National.Wider(n)
+		b.Run("sqlite/"+scale.Name, func(b *testing.B) { benchEmergencyOptions(b, dbtest.SQLite(b), scale) })
+	}
+}
+
 func benchEmergencyOptions(b *testing.B, db *bun.DB, scale bookingtest.Scale) {
 	w := bookingtest.Seed(b, db, scale)
 	w.LogNotes(b)

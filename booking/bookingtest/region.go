@@ -3,6 +3,7 @@ package bookingtest
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -42,6 +43,25 @@ type Scale struct {
 	// HomesIn, CarersIn and HostsIn are the boxes their places are spread
 	// over, evenly.
 	HomesIn, CarersIn, HostsIn Box
+	// PlacesOnly seeds the places, their calendars and the carers, but no
+	// stays or holds: for measuring how a search grows with the number of
+	// places, where a year of stays would take hours to seed.
+	PlacesOnly bool
+}
+
+// Wider is s over a map n times the size, with n times the homes and
+// hosts, so that the places near any one point are as many as before:
+// each side of its boxes grows by √n, from their south-west corner. Its
+// carers stay as many, and it seeds places only.
+func (s Scale) Wider(n int) Scale {
+	grow := func(b Box) Box {
+		k := math.Sqrt(float64(n))
+		return Box{South: b.South, West: b.West, North: b.South + (b.North-b.South)*k, East: b.West + (b.East-b.West)*k}
+	}
+	s.Name = fmt.Sprintf("%s-x%d", s.Name, n)
+	s.Homes, s.Hosts, s.LiveHolds, s.PlacesOnly = s.Homes*n, s.Hosts*n, 0, true
+	s.HomesIn, s.CarersIn, s.HostsIn = grow(s.HomesIn), grow(s.CarersIn), grow(s.HostsIn)
+	return s
 }
 
 // Box is the part of the map between two latitudes and two longitudes.
@@ -323,7 +343,11 @@ func Seed(tb testing.TB, db *bun.DB, scale Scale) *Region {
 	w.BedBusy, w.PersonBusy = busyGrid(len(w.Beds)), busyGrid(len(w.People))
 	var bookings []booking.Booking
 	var nights []booking.Night
-	for bi, bed := range w.Beds {
+	bookedBeds, bookedHosts := w.Beds, hosts
+	if scale.PlacesOnly {
+		bookedBeds, bookedHosts = nil, nil
+	}
+	for bi, bed := range bookedBeds {
 		for night := r.IntN(4); night+2 <= RegionNights; night += r.IntN(7) {
 			n := min(2+r.IntN(6), RegionNights-night)
 			pi := w.freePerson(r, night, n)
@@ -354,7 +378,7 @@ func Seed(tb testing.TB, db *bun.DB, scale Scale) *Region {
 	}
 	// Guests at approved hosts, in each slot, on about half the nights
 	// they are available.
-	for hi, h := range hosts {
+	for hi, h := range bookedHosts {
 		if h.Status != sharedlives.StatusApproved {
 			continue
 		}
