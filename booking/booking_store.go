@@ -182,16 +182,15 @@ func deleteHold(ctx context.Context, db bun.IDB, id string) error {
 func insertBooking(ctx context.Context, db bun.IDB, b *Booking) error {
 	for range 5 {
 		b.Reference = newReference()
-		// A savepoint lets a clash on the reference be retried without
-		// losing the rest of the transaction on PostgreSQL.
-		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.NewInsert().Model(b).Exec(ctx)
-			return err
-		})
-		if err == nil {
-			return nil
+		// ON CONFLICT DO NOTHING rather than a savepoint: a clash on a
+		// unique key leaves the transaction usable (PostgreSQL spoils one
+		// on an error), so the reference can be tried again, and the
+		// usual case is one statement rather than three.
+		res, err := db.NewInsert().Model(b).On("CONFLICT DO NOTHING").Exec(ctx)
+		if err != nil {
+			return apperr.Wrapf(err, "inserting booking")
 		}
-		if migrations.ViolatedConstraint(err) != migrations.Unique {
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
 			return apperr.Wrapf(err, "inserting booking")
 		}
 		// Which unique key? Only a clash on the reference is worth another
@@ -201,7 +200,7 @@ func insertBooking(ctx context.Context, db bun.IDB, b *Booking) error {
 			return apperr.Wrapf(cerr, "checking booking reference")
 		}
 		if !taken {
-			return errIdempotencyClash.Because(err)
+			return errIdempotencyClash
 		}
 	}
 	return apperr.Wrapf(errRefsExhausted, "inserting booking")
@@ -231,20 +230,34 @@ func insertNightsFrom(ctx context.Context, db bun.IDB, b Booking, from, to calen
 	for i, slot := range slots {
 		nights = append(nights, Night{PlaceKind: b.PlaceKind, PlaceID: b.PlaceID, Night: from.AddDays(i), Slot: slot, BookingID: b.ID, PersonID: b.PersonID})
 	}
-	// Under a savepoint, so that after a refusal the transaction can still
-	// ask which key refused (PostgreSQL spoils a transaction on an error).
-	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(&nights).Exec(ctx)
-		return err
-	})
-	if migrations.ViolatedConstraint(err) == migrations.Unique {
-		// The person's own stay elsewhere, or the place's night?
-		if mine, cerr := personHasNights(ctx, db, b, from, to); cerr == nil && mine {
-			return ErrOtherStay.Because(err)
-		}
-		return ErrNightsTaken.Because(err)
+	// ON CONFLICT DO NOTHING rather than a savepoint, so that the usual
+	// case is one statement rather than three: a night refused by a key
+	// leaves the transaction usable (PostgreSQL spoils one on an error),
+	// to ask which key refused it. The nights that did go in are taken out
+	// again, so that a caller may try other slots in the same transaction
+	// (insertNightsTrying). The keys refuse a taken night whichever way it
+	// is written; two at once on PostgreSQL, the second waits for the
+	// first and is refused when it commits.
+	res, err := db.NewInsert().Model(&nights).On("CONFLICT DO NOTHING").Exec(ctx)
+	if err != nil {
+		return apperr.Wrapf(err, "booking nights")
 	}
-	return apperr.Wrapf(err, "booking nights")
+	if n, err := res.RowsAffected(); err != nil || n == int64(len(nights)) {
+		return apperr.Wrapf(err, "booking nights")
+	}
+	// Every caller writes nights the booking does not yet have at this
+	// place (a move deletes the old ones first), so these are the rows
+	// that went in just now.
+	if _, err := db.NewDelete().TableExpr("booking_nights").Where("booking_id = ?", b.ID).
+		Where("place_kind = ? AND place_id = ?", b.PlaceKind, b.PlaceID).
+		Where("night >= ? AND night < ?", from, to).Exec(ctx); err != nil {
+		return apperr.Wrapf(err, "taking back nights after a refusal")
+	}
+	// The person's own stay elsewhere, or the place's night?
+	if mine, cerr := personHasNights(ctx, db, b, from, to); cerr == nil && mine {
+		return ErrOtherStay
+	}
+	return ErrNightsTaken
 }
 
 // errSlotCount: a fault in the caller, never the user's doing.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/uptrace/bun"
+
 	"github.com/respite-uk/respite/accounts"
 	"github.com/respite-uk/respite/calendar"
 	"github.com/respite-uk/respite/sharedlives"
@@ -77,4 +79,12 @@ func (s *Service) EmergencyPlacesWithin(ctx context.Context, personID int64, arr
 	slices.Sort(options)
 	slices.Sort(misses)
 	return options, misses, nil
+}
+
+// InsertNightsTrying is insertNightsTrying, for tests, in a transaction of
+// its own that commits when it succeeds.
+func (s *Service) InsertNightsTrying(ctx context.Context, b Booking, choices [][]int) error {
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return insertNightsTrying(ctx, tx, b, b.Arrive, b.Depart, choices)
+	})
 }

@@ -299,7 +299,7 @@ func Seed(tb testing.TB, db *bun.DB, scale Scale) *Region {
 		postcode := fmt.Sprintf("LS%d 2AB", 1+r.IntN(29))
 		lat, lon := scale.HostsIn.at(r.Float64(), r.Float64())
 		h := sharedlives.Host{
-			ID: int64(i + 1), Name: fmt.Sprintf("Host%03d Family", i+1), Mobile: drama(i, "+441144960%03d", "+4411449%05d"),
+			ID: int64(i + 1), Name: fmt.Sprintf("Host%03d Family", i+1), Mobile: drama(i, "+441144960%03d", "+441144%06d"),
 			Postcode: postcode, Latitude: lat, Longitude: lon,
 			Capacity: 1 + r.IntN(2), Skills: pick(r, sharedlives.Skills, 2+r.IntN(4)), HomeFacts: pick(r, sharedlives.HomeFacts, r.IntN(4)),
 			AgeGroups: []string{"adults"}, Status: sharedlives.StatusApproved, CreatedAt: now, UpdatedAt: now,
