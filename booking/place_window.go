@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/respite-uk/respite/apperr"
 	"github.com/respite-uk/respite/calendar"
@@ -107,7 +108,7 @@ func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nigh
 	if beds != nil {
 		q = q.Where("b.id IN (?)", bun.In(beds))
 	}
-	q = near.narrow(q, "p.latitude", "p.longitude")
+	q = near.narrow(q, "b.provider_id", "providers")
 	if beds != nil {
 		w.beds = make([]windowBed, 0, len(beds))
 	}
@@ -294,7 +295,13 @@ func loadHostWindow(ctx context.Context, db bun.IDB, offer string, from, to, tod
 	if hostIDs != nil {
 		q = q.Where("id IN (?)", bun.In(hostIDs))
 	}
-	q = near.narrow(q, "host.latitude", "host.longitude")
+	q = near.narrow(q, "host.id", "hosts")
+	if near != nil && db.Dialect().Name() == dialect.SQLite {
+		// SQLite keeps no statistics, so it would read every approved
+		// host through hosts_status_idx and check each against the box.
+		// NOT INDEXED leaves it the lookups by id of the hosts in the box.
+		q = q.ModelTableExpr(`hosts AS "host" NOT INDEXED`)
+	}
 	if err := q.Scan(ctx); err != nil {
 		return hostWindow{}, apperr.Wrapf(err, "searching hosts")
 	}
