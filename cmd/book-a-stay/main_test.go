@@ -5,11 +5,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/uptrace/bun"
@@ -28,6 +26,7 @@ import (
 	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web"
+	"github.com/respite-uk/respite/web/webtest"
 )
 
 const dutyPassword = "a long duty password"
@@ -68,14 +67,7 @@ func newWorld(t *testing.T, db *bun.DB) world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.App().Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App().ShutdownWithTimeout(5 * time.Second) })
-
-	w := world{url: "http://" + ln.Addr().String(), booking: book, email: "duty@example.org"}
+	w := world{url: webtest.Serve(t, srv), booking: book, email: "duty@example.org"}
 	user, err := acc.CreateUser(ctx, accounts.NewUser{Email: w.email, Name: "Dana Duty", Role: accounts.RoleDuty, Password: dutyPassword})
 	if err != nil {
 		t.Fatal(err)

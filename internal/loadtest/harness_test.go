@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,6 +37,7 @@ import (
 	"github.com/respite-uk/respite/reports"
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web"
+	"github.com/respite-uk/respite/web/webtest"
 )
 
 // plan is how much of each figure a run measures.
@@ -302,13 +302,7 @@ func (s *site) serve(t *testing.T, holds booking.HoldStore, conns int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.App().Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App().ShutdownWithTimeout(5 * time.Second) })
-	s.url = "http://" + ln.Addr().String()
+	s.url = webtest.Serve(t, srv)
 
 	user, err := acc.CreateUser(ctx, accounts.NewUser{Email: "duty@harness.example", Name: "Dana Duty", Role: accounts.RoleDuty, Password: "a long duty password"})
 	if err != nil {

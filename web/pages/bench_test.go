@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -31,6 +30,7 @@ import (
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web"
 	"github.com/respite-uk/respite/web/pages"
+	"github.com/respite-uk/respite/web/webtest"
 )
 
 // regionSite is the whole service, wired as newSite wires it, on a database
@@ -78,13 +78,7 @@ func newRegionSite(tb testing.TB, db *bun.DB) *regionSite {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	go func() { _ = srv.App().Listener(ln) }()
-	tb.Cleanup(func() { _ = srv.App().Shutdown() })
-	s.URL = "http://" + ln.Addr().String()
+	s.URL = webtest.Serve(tb, srv)
 	// One connection, kept alive, as a browser keeps one to a site: the
 	// figures are the server's time, not TCP handshakes.
 	s.client = &http.Client{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/respite-uk/respite/sharedlives"
 	"github.com/respite-uk/respite/web"
 	"github.com/respite-uk/respite/web/pages"
+	"github.com/respite-uk/respite/web/webtest"
 )
 
 // site is the whole service, wired as cmd/respite wires it, listening on
@@ -127,13 +127,7 @@ func newSite(t testing.TB, db *bun.DB, opts ...siteOption) *site {
 		t.Fatal(err)
 	}
 	s.server = srv
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.App().Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App().Shutdown() })
-	s.URL = "http://" + ln.Addr().String()
+	s.URL = webtest.Serve(t, srv)
 	s.seed(t, ctx)
 	return s
 }
