@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // An area is the part of the map a search looks in: every point within
@@ -60,17 +61,20 @@ func latitudeBand(column string) string {
 	return "CAST(floor(" + column + " * 10) AS INTEGER)"
 }
 
-// narrow makes q keep only the rows whose column id (such as
-// "b.provider_id") names a row of table (providers or hosts) whose
-// latitude and longitude lie in a's box; for nil it keeps every row.
+// narrow makes q keep only the places in a's box: the rows whose table
+// (providers or hosts, as alias in q) has its latitude and longitude in
+// the box; for nil it keeps every row. id is the column of q naming the
+// place by id (such as "b.provider_id", or "host.id").
 //
-// The box is a subquery of ids rather than conditions on the joined
-// table, so that the database starts from the places in the box, through
-// the table's *_near_idx, and then looks up their beds or calendars by id.
-// With conditions on a join, SQLite (which keeps no statistics) read every
-// bed in the country and checked each one's home: a search on a map 16
-// times the size then took 16 times as long (BenchmarkEmergencyOptions_wider).
-func (a *area) narrow(q *bun.SelectQuery, id, table string) *bun.SelectQuery {
+// Each database is asked the way its planner reads best. PostgreSQL plans
+// by its statistics and starts from the *_near_idx index given conditions
+// on the table itself. SQLite keeps no statistics, and given those
+// conditions it read every bed in the country and checked each one's
+// home (a search on a map 16 times the size took 16 times as long,
+// BenchmarkEmergencyOptions_wider); given a subquery of the ids in the box
+// it reads the index first, then looks the places up by id. PostgreSQL,
+// given the subquery, took twice as long.
+func (a *area) narrow(q *bun.SelectQuery, table, alias, id string) *bun.SelectQuery {
 	if a == nil {
 		return q
 	}
@@ -79,7 +83,12 @@ func (a *area) narrow(q *bun.SelectQuery, id, table string) *bun.SelectQuery {
 	for b := int(math.Floor(south * 10)); b <= int(math.Floor(north*10)); b++ {
 		bands = append(bands, b)
 	}
-	return q.Where(id+" IN (SELECT near.id FROM "+table+" AS near WHERE "+latitudeBand("near.latitude")+" IN (?)"+
-		" AND near.longitude BETWEEN ? AND ? AND near.latitude BETWEEN ? AND ?)",
-		bun.In(bands), west, east, south, north)
+	where := func(t string) string {
+		return latitudeBand(t+".latitude") + " IN (?) AND " + t + ".longitude BETWEEN ? AND ? AND " + t + ".latitude BETWEEN ? AND ?"
+	}
+	args := []any{bun.In(bands), west, east, south, north}
+	if q.DB().Dialect().Name() == dialect.PG {
+		return q.Where(where(alias), args...)
+	}
+	return q.Where(id+" IN (SELECT near.id FROM "+table+" AS near WHERE "+where("near")+")", args...)
 }

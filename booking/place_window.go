@@ -108,7 +108,7 @@ func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nigh
 	if beds != nil {
 		q = q.Where("b.id IN (?)", bun.In(beds))
 	}
-	q = near.narrow(q, "b.provider_id", "providers")
+	q = near.narrow(q, "providers", "p", "b.provider_id")
 	if beds != nil {
 		w.beds = make([]windowBed, 0, len(beds))
 	}
@@ -295,7 +295,7 @@ func loadHostWindow(ctx context.Context, db bun.IDB, offer string, from, to, tod
 	if hostIDs != nil {
 		q = q.Where("id IN (?)", bun.In(hostIDs))
 	}
-	q = near.narrow(q, "host.id", "hosts")
+	q = near.narrow(q, "hosts", "host", "host.id")
 	if near != nil && db.Dialect().Name() == dialect.SQLite {
 		// SQLite keeps no statistics, so it would read every approved
 		// host through hosts_status_idx and check each against the box.
