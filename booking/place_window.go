@@ -75,8 +75,9 @@ type bedWindow struct {
 func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nights int, bedTypes []string, now time.Time, beds []int64, near *area, includeEmergency bool, keep func(bedCandidate) bool) (bedWindow, error) {
 	w := bedWindow{nightIndex: nightIndex{from, to}, nights: nights}
 	oneStay := from.DaysUntil(to) == nights
-	// The homes' own columns are read once a home, by withHomes, not once
-	// a bed: a home has ten beds or so, and its lists are JSON to decode.
+	// A search reads the homes' own columns once a home, by withHomes,
+	// not once a bed: a home has ten beds or so, and its lists are JSON to
+	// decode.
 	q := db.NewSelect().
 		ColumnExpr("b.id AS bed_id, b.label, b.bed_type, b.features, b.emergency_reserved, b.provider_id").
 		// Dates as text: the SQLite driver would otherwise try layout after
@@ -106,17 +107,20 @@ func loadBedWindow(ctx context.Context, db bun.IDB, from, to calendar.Date, nigh
 		q = q.Where("b.emergency_reserved = ?", false)
 	}
 	if beds != nil {
-		q = q.Where("b.id IN (?)", bun.In(beds))
-	}
-	q = near.narrow(q, "providers", "p", "b.provider_id")
-	if beds != nil {
+		// A few beds named (a hold's, a change's): their homes come in the
+		// same query, which saves the booking path a round trip.
+		q = q.Where("b.id IN (?)", bun.In(beds)).
+			ColumnExpr("p.name AS provider_name, p.phone AS provider_phone, p.address AS provider_address, p.postcode AS provider_postcode, p.latitude, p.longitude, p.specialisms, p.age_groups")
 		w.beds = make([]windowBed, 0, len(beds))
 	}
+	q = near.narrow(q, "providers", "p", "b.provider_id")
 	if err := q.Scan(ctx, &w.beds); err != nil {
 		return bedWindow{}, apperr.Wrapf(err, "searching beds")
 	}
-	if err := withHomes(ctx, db, w.beds); err != nil {
-		return bedWindow{}, err
+	if beds == nil {
+		if err := withHomes(ctx, db, w.beds); err != nil {
+			return bedWindow{}, err
+		}
 	}
 	if near != nil {
 		w.beds = slices.DeleteFunc(w.beds, func(b windowBed) bool { return !near.holds(b.Latitude, b.Longitude) })
